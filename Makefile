@@ -1,0 +1,39 @@
+# Ampyre: `make run` starts the CSMS, `make test` runs every check. Both set themselves up.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-slow lint typecheck generate bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/ampyre migrate
+	$(BIN)/ampyre serve
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
+	$(BIN)/lint-imports
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
+
+test-slow: $(STAMP)
+	$(BIN)/pytest -m slow $(PYTEST_ARGS)
+
+generate: $(STAMP)
+	$(BIN)/python scripts/generate_messages.py
+
+bench: $(STAMP)
+	$(BIN)/ampyre bench --stations 100 --duration 10
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

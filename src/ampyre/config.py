@@ -1,0 +1,116 @@
+"""One typed Settings object, read from AMPYRE_* environment variables and/or a TOML file.
+
+Precedence: constructor arguments, then environment, then the config file
+(`AMPYRE_CONFIG`, default `./ampyre.toml` when it exists), then the defaults below.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from ampyre.domain.station import RegistrationPolicy
+
+
+class LeniencyProfile(BaseModel):
+    """Relaxations for stations that break the spec. Strict (nothing relaxed) is the default.
+
+    A profile applies to the stations named in `stations`, or to every station whose boot
+    reports `vendor` (and `model`, when given).
+    """
+
+    stations: list[str] = Field(default_factory=list)
+    vendor: str | None = None
+    model: str | None = None
+    relax_actions: list[str] = Field(
+        default_factory=list, description="Actions whose payload constraints are not enforced."
+    )
+    relax_fields: list[str] = Field(
+        default_factory=list,
+        description="Field names (e.g. chargePointSerialNumber) with relaxed constraints.",
+    )
+    default_version: str | None = Field(
+        default=None,
+        description="OCPP version (1.6 or 2.0.1) assumed when the station sends no subprotocol.",
+    )
+    ping: bool = Field(default=True, description="False switches WebSocket ping off.")
+
+
+class Settings(BaseSettings):
+    """Every setting of `ampyre serve`. Environment: AMPYRE_<NAME>, e.g. AMPYRE_PORT=9000."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="AMPYRE_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    host: str = Field(default="0.0.0.0", description="Address to listen on.")
+    port: int = Field(default=9000, ge=0, le=65535, description="Port for charge points.")
+    ocpp_path: str = Field(default="/ocpp", description="URL path prefix; stations append /{id}.")
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///./ampyre.db",
+        description="SQLAlchemy URL: sqlite+aiosqlite:///file.db or postgresql+asyncpg://...",
+    )
+    registration_policy: RegistrationPolicy = Field(
+        default=RegistrationPolicy.ACCEPT_UNKNOWN,
+        description="accept-unknown, known-only-pending or known-only-rejected.",
+    )
+    heartbeat_interval: int = Field(default=300, ge=1, description="Seconds, sent on boot.")
+    pending_retry_interval: int = Field(
+        default=60, ge=1, description="Seconds a Pending/Rejected station waits to boot again."
+    )
+    call_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds to wait for a station's answer to our CALL."
+    )
+    max_frame_bytes: int = Field(
+        default=65536, ge=1024, description="Largest OCPP-J frame accepted from a station."
+    )
+    ping_interval: float | None = Field(
+        default=60.0, description="Seconds between WebSocket pings; empty switches ping off."
+    )
+    ping_timeout: float | None = Field(default=30.0, description="Seconds to wait for a pong.")
+    strict: bool = Field(
+        default=False,
+        description="Reject (instead of accept and flag) duplicate stops, meter values after "
+        "the stop and transaction events without the idToken the spec asks for.",
+    )
+    data_transfer_vendors: list[str] = Field(
+        default_factory=list,
+        description="Vendor ids whose DataTransfer messages are stored and Accepted.",
+    )
+    leniency: list[LeniencyProfile] = Field(default_factory=list)
+    log_level: str = Field(default="INFO")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        path = Path(os.environ.get("AMPYRE_CONFIG", "ampyre.toml"))
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if path.is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+
+def describe(settings: Settings) -> dict[str, Any]:
+    """Settings as shown in logs, with any password in the database URL masked."""
+    shown = settings.model_dump(mode="json")
+    url = shown["database_url"]
+    if "@" in url and ":" in url.split("@", 1)[0].split("//", 1)[-1]:
+        scheme, rest = url.split("//", 1)
+        user = rest.split(":", 1)[0]
+        shown["database_url"] = f"{scheme}//{user}:***@{rest.split('@', 1)[1]}"
+    return shown

@@ -1,0 +1,1 @@
+"""Version-neutral domain values: nothing here knows an OCPP version's wire format."""
