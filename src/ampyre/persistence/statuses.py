@@ -1,0 +1,91 @@
+"""Connector status: the current state per station/EVSE/connector and the history of changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Row, insert, select
+
+from ampyre.domain.availability import ConnectorState, ConnectorStatus, StatusReport
+from ampyre.persistence.executor import Executor
+from ampyre.persistence.tables import connector_status, status_history
+
+
+class SqlStatusRepository:
+    def __init__(self, executor: Executor) -> None:
+        self._db = executor
+
+    async def add(self, report: StatusReport) -> None:
+        """Append to the history; the current state takes the report unless it is older.
+
+        A report that arrives late (offline queue) goes into the history but does not
+        overwrite a newer current state.
+        """
+        values: dict[str, Any] = {
+            "station_id": report.station_id,
+            "evse_id": report.evse_id,
+            "connector_id": report.connector_id,
+            "status": report.status.value,
+            "error_code": report.error_code,
+            "info": report.info,
+            "vendor_id": report.vendor_id,
+            "vendor_error_code": report.vendor_error_code,
+        }
+        await self._db.execute(
+            insert(status_history).values({**values, "timestamp": report.timestamp})
+        )
+        statement = self._db.insert(connector_status).values(
+            {**values, "updated_at": report.timestamp}
+        )
+        excluded = statement.excluded
+        keys = ("station_id", "evse_id", "connector_id")
+        await self._db.execute(
+            statement.on_conflict_do_update(
+                index_elements=[connector_status.c[key] for key in keys],
+                set_={name: excluded[name] for name in (*values, "updated_at") if name not in keys},
+                where=connector_status.c.updated_at <= excluded.updated_at,
+            )
+        )
+
+    async def current(self, station_id: str) -> list[ConnectorState]:
+        result = await self._db.execute(
+            select(connector_status)
+            .where(connector_status.c.station_id == station_id)
+            .order_by(connector_status.c.evse_id, connector_status.c.connector_id)
+        )
+        return [_state(row) for row in result]
+
+    async def history(self, station_id: str, limit: int = 100) -> list[StatusReport]:
+        result = await self._db.execute(
+            select(status_history)
+            .where(status_history.c.station_id == station_id)
+            .order_by(status_history.c.timestamp.desc(), status_history.c.id.desc())
+            .limit(limit)
+        )
+        return [_report(row) for row in result]
+
+
+def _state(row: Row[Any]) -> ConnectorState:
+    m = row._mapping
+    return ConnectorState(
+        evse_id=m["evse_id"],
+        connector_id=m["connector_id"],
+        status=ConnectorStatus(m["status"]),
+        error_code=m["error_code"],
+        updated_at=m["updated_at"],
+    )
+
+
+def _report(row: Row[Any]) -> StatusReport:
+    m = row._mapping
+    return StatusReport(
+        station_id=m["station_id"],
+        evse_id=m["evse_id"],
+        connector_id=m["connector_id"],
+        status=ConnectorStatus(m["status"]),
+        timestamp=m["timestamp"],
+        error_code=m["error_code"],
+        info=m["info"],
+        vendor_id=m["vendor_id"],
+        vendor_error_code=m["vendor_error_code"],
+    )

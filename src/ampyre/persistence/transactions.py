@@ -1,0 +1,213 @@
+"""Charging sessions, the events applied to them and their meter values."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, select, update
+
+from ampyre.domain.authorization import IdToken
+from ampyre.domain.errors import Conflict, NotFound
+from ampyre.domain.metering import MeterValue, SampledValue
+from ampyre.domain.transactions import Anomaly, Transaction, TransactionState
+from ampyre.persistence.executor import Executor
+from ampyre.persistence.tables import meter_values, transaction_events, transactions
+
+_ROWS_PER_INSERT = 500
+
+
+class SqlTransactionRepository:
+    def __init__(self, executor: Executor) -> None:
+        self._db = executor
+
+    async def create(self, transaction: Transaction, start_key: str | None) -> Transaction:
+        """Insert; `Conflict` if the station already has this `ref` or `start_key`.
+
+        The conflict is detected with ON CONFLICT DO NOTHING, so the unit of work stays
+        usable afterwards (e.g. to look the existing session up) on both backends.
+        """
+        values = _values(transaction)
+        values["start_key"] = start_key
+        if not transaction.ref:
+            values["ref"] = None  # named by its id below, in the same database transaction
+        statement = (
+            self._db.insert(transactions)
+            .values(values)
+            .on_conflict_do_nothing()
+            .returning(transactions.c.id)
+        )
+        new_id = (await self._db.execute(statement)).scalar_one_or_none()
+        if new_id is None:
+            raise Conflict(
+                f"station {transaction.station_id!r} already has a session with "
+                f"ref {transaction.ref!r} or start key {start_key!r}"
+            )
+        ref = transaction.ref or str(new_id)
+        if not transaction.ref:
+            await self._db.execute(
+                update(transactions).where(transactions.c.id == new_id).values(ref=ref)
+            )
+        return dataclasses.replace(transaction, id=int(new_id), ref=ref)
+
+    async def get(self, transaction_id: int) -> Transaction | None:
+        return await self._one(transactions.c.id == transaction_id)
+
+    async def by_ref(self, station_id: str, ref: str) -> Transaction | None:
+        return await self._one(transactions.c.station_id == station_id, transactions.c.ref == ref)
+
+    async def by_start_key(self, station_id: str, start_key: str) -> Transaction | None:
+        return await self._one(
+            transactions.c.station_id == station_id, transactions.c.start_key == start_key
+        )
+
+    async def save(self, transaction: Transaction) -> None:
+        """Update every field but the id; `NotFound` if there is no such session."""
+        values = _values(transaction)
+        result = await self._db.execute(
+            update(transactions).where(transactions.c.id == transaction.id).values(values)
+        )
+        if result.rowcount == 0:
+            raise NotFound(f"no transaction {transaction.id}")
+
+    async def add_event(
+        self, transaction_id: int, seq_no: int, kind: str, timestamp: datetime
+    ) -> bool:
+        statement = (
+            self._db.insert(transaction_events)
+            .values(transaction_id=transaction_id, seq_no=seq_no, kind=kind, timestamp=timestamp)
+            .on_conflict_do_nothing(
+                index_elements=[transaction_events.c.transaction_id, transaction_events.c.seq_no]
+            )
+            .returning(transaction_events.c.id)
+        )
+        return (await self._db.execute(statement)).first() is not None
+
+    async def add_meter_values(
+        self,
+        station_id: str,
+        evse_id: int,
+        transaction_id: int | None,
+        values: tuple[MeterValue, ...] | list[MeterValue],
+    ) -> int:
+        rows = [
+            {
+                "station_id": station_id,
+                "evse_id": evse_id,
+                "transaction_id": transaction_id,
+                "timestamp": value.timestamp,
+                "samples": samples,
+                "digest": _digest(samples),
+            }
+            for value in values
+            for samples in [[dataclasses.asdict(sample) for sample in value.samples]]
+        ]
+        added = 0
+        c = meter_values.c
+        for start in range(0, len(rows), _ROWS_PER_INSERT):
+            statement = (
+                self._db.insert(meter_values)
+                .values(rows[start : start + _ROWS_PER_INSERT])
+                .on_conflict_do_nothing(
+                    index_elements=[c.station_id, c.evse_id, c.timestamp, c.digest]
+                )
+                .returning(c.id)
+            )
+            added += len((await self._db.execute(statement)).all())
+        return added
+
+    async def meter_values(self, transaction_id: int) -> list[MeterValue]:
+        result = await self._db.execute(
+            select(meter_values.c.timestamp, meter_values.c.samples)
+            .where(meter_values.c.transaction_id == transaction_id)
+            .order_by(meter_values.c.timestamp, meter_values.c.id)
+        )
+        return [
+            MeterValue(
+                timestamp=row.timestamp,
+                samples=tuple(SampledValue(**sample) for sample in row.samples),
+            )
+            for row in result
+        ]
+
+    async def active(self, station_id: str) -> list[Transaction]:
+        return await self._many(
+            transactions.c.station_id == station_id,
+            transactions.c.state == TransactionState.ACTIVE.value,
+        )
+
+    async def list_for_station(self, station_id: str) -> list[Transaction]:
+        return await self._many(transactions.c.station_id == station_id)
+
+    async def _one(self, *where: Any) -> Transaction | None:
+        row = (await self._db.execute(select(transactions).where(*where))).one_or_none()
+        return None if row is None else _transaction(row)
+
+    async def _many(self, *where: Any) -> list[Transaction]:
+        result = await self._db.execute(
+            select(transactions).where(*where).order_by(transactions.c.id)
+        )
+        return [_transaction(row) for row in result]
+
+
+def _digest(samples: Sequence[dict[str, Any]]) -> str:
+    """sha256 of the samples, independent of their order and of JSON spelling."""
+    canonical = sorted(json.dumps(s, sort_keys=True, separators=(",", ":")) for s in samples)
+    return hashlib.sha256("\n".join(canonical).encode()).hexdigest()
+
+
+def _values(transaction: Transaction) -> dict[str, Any]:
+    token = transaction.id_token
+    return {
+        "station_id": transaction.station_id,
+        "ref": transaction.ref,
+        "evse_id": transaction.evse_id,
+        "connector_id": transaction.connector_id,
+        "state": transaction.state.value,
+        "started_at": transaction.started_at,
+        "ended_at": transaction.ended_at,
+        "id_token": None if token is None else token.value,
+        "id_token_type": None if token is None else token.type,
+        "meter_start_wh": transaction.meter_start_wh,
+        "meter_stop_wh": transaction.meter_stop_wh,
+        "energy_wh": transaction.energy_wh,
+        "min_register_wh": transaction.min_register_wh,
+        "max_register_wh": transaction.max_register_wh,
+        "stop_reason": transaction.stop_reason,
+        "charging_state": transaction.charging_state,
+        "remote_start_id": transaction.remote_start_id,
+        "reservation_id": transaction.reservation_id,
+        "offline": transaction.offline,
+        "flags": ",".join(sorted(flag.value for flag in transaction.flags)),
+    }
+
+
+def _transaction(row: Row[Any]) -> Transaction:
+    m = row._mapping
+    token = None if m["id_token"] is None else IdToken(m["id_token"], m["id_token_type"])
+    return Transaction(
+        id=int(m["id"]),
+        station_id=m["station_id"],
+        ref=m["ref"],
+        evse_id=m["evse_id"],
+        connector_id=m["connector_id"],
+        state=TransactionState(m["state"]),
+        started_at=m["started_at"],
+        ended_at=m["ended_at"],
+        id_token=token,
+        meter_start_wh=m["meter_start_wh"],
+        meter_stop_wh=m["meter_stop_wh"],
+        energy_wh=m["energy_wh"],
+        stop_reason=m["stop_reason"],
+        charging_state=m["charging_state"],
+        remote_start_id=m["remote_start_id"],
+        reservation_id=m["reservation_id"],
+        offline=bool(m["offline"]),
+        flags=frozenset(Anomaly(flag) for flag in m["flags"].split(",") if flag),
+        min_register_wh=m["min_register_wh"],
+        max_register_wh=m["max_register_wh"],
+    )

@@ -1,0 +1,85 @@
+"""Migrations create exactly the schema `tables.metadata` describes, on both backends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Column, Connection, MetaData, String
+
+from ampyre.persistence import Database, current_revision, head_revision, normalize_url, upgrade
+from ampyre.persistence.tables import metadata
+
+
+def _diff(target: MetaData) -> Any:
+    def compare(connection: Connection) -> list[Any]:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(context, target))
+
+    return compare
+
+
+async def test_upgrade_creates_exactly_the_tables_module(database_url: str) -> None:
+    assert await current_revision(database_url) is None
+    await upgrade(database_url)
+    assert await current_revision(database_url) == head_revision() is not None
+    database = Database(database_url)
+    try:
+        assert await database.run_sync(_diff(metadata)) == []
+        # The comparison is not blind: a column the migrations lack is found.
+        changed = MetaData(naming_convention=metadata.naming_convention)
+        for table in metadata.sorted_tables:
+            table.to_metadata(changed)
+        changed.tables["stations"].append_column(Column("extra", String(5)))
+        assert await database.run_sync(_diff(changed)) != []
+    finally:
+        await database.close()
+
+
+async def test_upgrade_twice_is_a_no_op(database: Database) -> None:
+    await database.upgrade()
+    assert await database.current_revision() == head_revision()
+
+
+async def test_sqlite_connections_are_durable_and_enforce_foreign_keys(tmp_path: Any) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'p.db'}")
+    try:
+        async with database.engine.connect() as connection:
+            pragmas = {
+                name: (await connection.exec_driver_sql(f"PRAGMA {name}")).scalar()
+                for name in ("journal_mode", "synchronous", "foreign_keys")
+            }
+        assert pragmas == {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1}
+    finally:
+        await database.close()
+
+
+@pytest.mark.parametrize(
+    ("url", "expected", "settings"),
+    [
+        ("sqlite:///a.db", "sqlite+aiosqlite:///a.db", None),
+        ("sqlite+aiosqlite:///./a.db", "sqlite+aiosqlite:///./a.db", None),
+        ("postgresql://u@h/db", "postgresql+asyncpg://u@h/db", None),
+        ("postgres://u@h/db", "postgresql+asyncpg://u@h/db", None),
+        (
+            "postgresql+asyncpg://u@h/db?options=-csearch_path%3Dt_1%20-c%20work_mem%3D8MB",
+            "postgresql+asyncpg://u@h/db",
+            {"search_path": "t_1", "work_mem": "8MB"},
+        ),
+    ],
+)
+def test_urls_are_normalized(url: str, expected: str, settings: dict[str, str] | None) -> None:
+    normalized, connect_args = normalize_url(url)
+    assert normalized.render_as_string(hide_password=False) == expected
+    assert connect_args.get("server_settings") == settings
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["mysql://u@h/db", "postgresql+psycopg://u@h/db", "nonsense", "postgresql:///d?options=x"],
+)
+def test_unsupported_urls_are_refused(url: str) -> None:
+    with pytest.raises(ValueError):
+        normalize_url(url)
