@@ -1,0 +1,1 @@
+"""The only code that knows both the wire (messages) and the domain."""

@@ -1,0 +1,124 @@
+"""Composition root: builds every part from Settings and owns the start and stop order."""
+
+from __future__ import annotations
+
+import logging
+
+from ampyre import __version__
+from ampyre.clock import SystemClock
+from ampyre.config import Settings
+from ampyre.dispatch import v16 as routes_v16
+from ampyre.dispatch import v201 as routes_v201
+from ampyre.dispatch.context import Services
+from ampyre.dispatch.router import Router
+from ampyre.messages.v16 import actions as v16
+from ampyre.messages.v201 import actions as v201
+from ampyre.persistence.database import Database
+from ampyre.persistence.migrate import head_revision
+from ampyre.protocol.json_session import ActionTable
+from ampyre.protocol.versions import OcppVersion
+from ampyre.services.authorization import AuthorizationService
+from ampyre.services.availability import AvailabilityService
+from ampyre.services.data_transfer import DataTransferService
+from ampyre.services.ports import Clock
+from ampyre.services.provisioning import ProvisioningService
+from ampyre.services.reports import ReportService
+from ampyre.services.transactions import TransactionService
+from ampyre.transports.websocket import OcppJServer
+
+log = logging.getLogger("ampyre")
+
+#: What a CSMS receives and sends, per OCPP-J version.
+CSMS_TABLES: dict[OcppVersion, ActionTable] = {
+    OcppVersion.V201: ActionTable(
+        OcppVersion.V201,
+        v201.REQUESTS,
+        v201.RESPONSES,
+        inbound=v201.CHARGE_POINT_INITIATED,
+        outbound=v201.CSMS_INITIATED,
+    ),
+    OcppVersion.V16: ActionTable(
+        OcppVersion.V16,
+        v16.REQUESTS,
+        v16.RESPONSES,
+        inbound=v16.CHARGE_POINT_INITIATED,
+        outbound=v16.CSMS_INITIATED,
+    ),
+}
+
+ROUTES = {OcppVersion.V201: routes_v201.ROUTES, OcppVersion.V16: routes_v16.ROUTES}
+
+
+class SchemaOutdated(RuntimeError):
+    """The database is not at the newest migration."""
+
+
+class Application:
+    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.database = Database(settings.database_url)
+        uow = self.database.unit_of_work
+        self.services = Services(
+            provisioning=ProvisioningService(
+                uow,
+                policy=settings.registration_policy,
+                heartbeat_interval=settings.heartbeat_interval,
+                retry_interval=settings.pending_retry_interval,
+            ),
+            availability=AvailabilityService(uow),
+            authorization=AuthorizationService(uow),
+            transactions=TransactionService(uow, strict=settings.strict),
+            reports=ReportService(uow),
+            data_transfer=DataTransferService(uow, settings.data_transfer_vendors),
+            clock=self.clock,
+        )
+        self.router = Router(self.services, ROUTES, list(settings.leniency))
+        self.server = OcppJServer(
+            host=settings.host,
+            port=settings.port,
+            path=settings.ocpp_path,
+            tables=CSMS_TABLES,
+            handler=self.router,
+            admit=self.router.admit,
+            max_frame_bytes=settings.max_frame_bytes,
+            call_timeout=settings.call_timeout,
+            ping_interval=settings.ping_interval,
+            ping_timeout=settings.ping_timeout,
+        )
+
+    async def start(self, migrate: bool = False) -> None:
+        if migrate:
+            await self.database.upgrade()
+        elif await self.database.current_revision() != head_revision():
+            raise SchemaOutdated(
+                f"the database {self.database.url.render_as_string(hide_password=True)} "
+                "is not migrated to this version: run `ampyre migrate` first"
+            )
+        await self.services.provisioning.reset_connections()
+        await self.server.start()
+        settings = self.settings
+        versions = ", ".join(f"{v} ({v.subprotocol})" for v in CSMS_TABLES)
+        log.info(
+            "Ampyre %s: OCPP-J on ws://%s:%d%s/{stationId}",
+            __version__,
+            settings.host,
+            self.server.bound_port,
+            settings.ocpp_path.rstrip("/"),
+        )
+        log.info("database: %s", self.database.url.render_as_string(hide_password=True))
+        log.info("OCPP versions: %s", versions)
+        log.info(
+            "registration policy: %s; heartbeat interval %d s",
+            settings.registration_policy,
+            settings.heartbeat_interval,
+        )
+
+    @property
+    def port(self) -> int:
+        return self.server.bound_port
+
+    async def stop(self) -> None:
+        await self.server.stop()
+        await self.database.close()
+        log.info("stopped")

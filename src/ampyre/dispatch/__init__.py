@@ -1,0 +1,1 @@
+"""Explicit routing: (version, action) → adapter → service, and the gate in front of it."""

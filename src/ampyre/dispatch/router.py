@@ -1,0 +1,101 @@
+"""The inbound handler behind the transports: gate, route, translate errors once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from ampyre.config import LeniencyProfile
+from ampyre.dispatch.context import Services, StationContext
+from ampyre.domain.errors import DomainError, StorageUnavailable
+from ampyre.leniency import Leniency, resolve
+from ampyre.protocol.errors import (
+    GenericError,
+    InternalError,
+    NotSupported,
+    OcppError,
+    SecurityError,
+)
+from ampyre.protocol.versions import OcppVersion
+from ampyre.transports.links import StationLink
+
+log = logging.getLogger("ampyre.dispatch")
+
+Route = Callable[[StationContext, Any], Awaitable[Any]]
+RouteTable = Mapping[str, Route]
+
+BOOT = "BootNotification"
+
+
+class Router:
+    def __init__(
+        self,
+        services: Services,
+        routes: Mapping[OcppVersion, RouteTable],
+        leniency_profiles: list[LeniencyProfile],
+    ) -> None:
+        self.services = services
+        self.routes = routes
+        self.profiles = leniency_profiles
+
+    async def admit(self, station_id: str) -> Leniency:
+        """Leniency for a connecting station: by its id, or by the vendor/model we know."""
+        if not self.profiles:
+            return Leniency()
+        station = await self.services.provisioning.get(station_id)
+        boot = station.boot if station else None
+        return self.leniency(
+            station_id, boot.vendor if boot else None, boot.model if boot else None
+        )
+
+    def leniency(self, station_id: str, vendor: str | None, model: str | None) -> Leniency:
+        return resolve(self.profiles, station_id, vendor, model)
+
+    async def connected(self, link: StationLink) -> None:
+        station = await self.services.provisioning.connected(
+            link.station_id, link.version.value, self.services.clock.now()
+        )
+        boot = station.boot
+        leniency = self.leniency(
+            link.station_id, boot.vendor if boot else None, boot.model if boot else None
+        )
+        if leniency.describe() != "strict":
+            log.warning("%s: leniency in force: %s", link.station_id, leniency.describe())
+        link.state = StationContext(link.station_id, link.version, station, self.services, leniency)
+
+    async def disconnected(self, link: StationLink) -> None:
+        await self.services.provisioning.disconnected(link.station_id, self.services.clock.now())
+
+    def relaxed(self, link: StationLink, notes: tuple[str, ...]) -> None:
+        ctx: StationContext = link.state
+        for note in notes:
+            key = note.split(" - at ")[-1] if " - at " in note else note
+            if key not in ctx.logged:
+                ctx.logged.add(key)
+                log.warning("%s: accepted despite leniency rule: %s", link.station_id, note)
+
+    async def handle_call(self, link: StationLink, action: str, payload: Any) -> Any:
+        ctx: StationContext = link.state
+        route = self.routes[link.version].get(action)
+        if route is None:
+            raise NotSupported(f"{action} is not supported by this central system")
+        if action != BOOT and not self.services.provisioning.may_serve(ctx.station):
+            raise SecurityError(
+                f"station {ctx.station_id} is not accepted: send a BootNotification first"
+            )
+        try:
+            response = await route(ctx, payload)
+        except OcppError:
+            raise
+        except StorageUnavailable as exc:
+            log.error("%s: %s not stored: %s", ctx.station_id, action, exc)
+            raise InternalError(f"{action} could not be stored; retry later") from exc
+        except DomainError as exc:
+            raise GenericError(str(exc)) from exc
+        if action == BOOT and ctx.station.boot is not None:
+            ctx.leniency = self.leniency(
+                ctx.station_id, ctx.station.boot.vendor, ctx.station.boot.model
+            )
+            link.relax(ctx.leniency.relaxation)
+        return response

@@ -1,0 +1,159 @@
+"""OCPP 1.6 routing table: every charge-point-initiated action → adapter → service → adapter."""
+
+from __future__ import annotations
+
+from ampyre.adapters.content import content
+from ampyre.adapters.v16 import inbound, outbound
+from ampyre.dispatch.context import StationContext
+from ampyre.dispatch.router import RouteTable
+from ampyre.domain.reports import ReportKind, StationReport
+from ampyre.messages.v16 import types as m
+
+
+async def boot_notification(
+    ctx: StationContext, req: m.BootNotificationRequest
+) -> m.BootNotificationResponse:
+    info = inbound.boot_info(req)
+    decision, station = await ctx.services.provisioning.boot(
+        ctx.station_id, ctx.version.value, info, ctx.now()
+    )
+    ctx.station = station
+    return outbound.boot_response(decision)
+
+
+async def heartbeat(ctx: StationContext, req: m.HeartbeatRequest) -> m.HeartbeatResponse:
+    now = await ctx.services.provisioning.heartbeat(ctx.station_id, ctx.now())
+    return m.HeartbeatResponse(currentTime=now)
+
+
+async def status_notification(
+    ctx: StationContext, req: m.StatusNotificationRequest
+) -> m.StatusNotificationResponse:
+    await ctx.services.availability.report(inbound.status_report(ctx.station_id, req, ctx.now()))
+    return m.StatusNotificationResponse()
+
+
+async def authorize(ctx: StationContext, req: m.AuthorizeRequest) -> m.AuthorizeResponse:
+    result = await ctx.services.authorization.authorize(inbound.id_token(req.idTag), ctx.now())
+    return m.AuthorizeResponse(idTagInfo=outbound.id_tag_info(result))
+
+
+async def start_transaction(
+    ctx: StationContext, req: m.StartTransactionRequest
+) -> m.StartTransactionResponse:
+    outcome = await ctx.services.transactions.apply(inbound.start(ctx.station_id, req))
+    assert outcome.transaction is not None
+    return m.StartTransactionResponse(
+        transactionId=outcome.transaction.id,
+        idTagInfo=outbound.id_tag_info(outcome.authorization),
+    )
+
+
+async def stop_transaction(
+    ctx: StationContext, req: m.StopTransactionRequest
+) -> m.StopTransactionResponse:
+    outcome = await ctx.services.transactions.apply(inbound.stop(ctx.station_id, req))
+    if req.idTag is None:
+        return m.StopTransactionResponse()
+    return m.StopTransactionResponse(idTagInfo=outbound.id_tag_info(outcome.authorization))
+
+
+async def meter_values(ctx: StationContext, req: m.MeterValuesRequest) -> m.MeterValuesResponse:
+    if req.transactionId is None:
+        evse_id, _ = inbound.evse_connector(req.connectorId)
+        await ctx.services.transactions.record_meter_values(
+            ctx.station_id, evse_id, inbound.meter_values(req.meterValue)
+        )
+    else:
+        await ctx.services.transactions.apply(
+            inbound.transaction_meter_values(ctx.station_id, req, ctx.now())
+        )
+    return m.MeterValuesResponse()
+
+
+async def data_transfer(ctx: StationContext, req: m.DataTransferRequest) -> m.DataTransferResponse:
+    result = await ctx.services.data_transfer.receive(
+        inbound.data_transfer(ctx.station_id, req, ctx.now())
+    )
+    return outbound.data_transfer_response(result)
+
+
+async def _report(
+    ctx: StationContext,
+    kind: ReportKind,
+    status: str | None,
+    req: object,
+    request_id: int | None = None,
+) -> None:
+    await ctx.services.reports.record(
+        StationReport(
+            station_id=ctx.station_id,
+            kind=kind,
+            received_at=ctx.now(),
+            status=status,
+            request_id=request_id,
+            content=content(req),
+        )
+    )
+
+
+async def diagnostics_status_notification(
+    ctx: StationContext, req: m.DiagnosticsStatusNotificationRequest
+) -> m.DiagnosticsStatusNotificationResponse:
+    await _report(ctx, ReportKind.DIAGNOSTICS_STATUS, req.status, req)
+    return m.DiagnosticsStatusNotificationResponse()
+
+
+async def firmware_status_notification(
+    ctx: StationContext, req: m.FirmwareStatusNotificationRequest
+) -> m.FirmwareStatusNotificationResponse:
+    await _report(ctx, ReportKind.FIRMWARE_STATUS, req.status, req)
+    return m.FirmwareStatusNotificationResponse()
+
+
+async def signed_firmware_status_notification(
+    ctx: StationContext, req: m.SignedFirmwareStatusNotificationRequest
+) -> m.SignedFirmwareStatusNotificationResponse:
+    await _report(ctx, ReportKind.FIRMWARE_STATUS, req.status, req, req.requestId)
+    return m.SignedFirmwareStatusNotificationResponse()
+
+
+async def log_status_notification(
+    ctx: StationContext, req: m.LogStatusNotificationRequest
+) -> m.LogStatusNotificationResponse:
+    await _report(ctx, ReportKind.LOG_STATUS, req.status, req, req.requestId)
+    return m.LogStatusNotificationResponse()
+
+
+async def security_event_notification(
+    ctx: StationContext, req: m.SecurityEventNotificationRequest
+) -> m.SecurityEventNotificationResponse:
+    await _report(ctx, ReportKind.SECURITY_EVENT, req.type, req)
+    return m.SecurityEventNotificationResponse()
+
+
+async def sign_certificate(
+    ctx: StationContext, req: m.SignCertificateRequest
+) -> m.SignCertificateResponse:
+    # No certificate authority is configured yet: the CSR is kept, and Rejected tells the
+    # station that no CertificateSigned will follow (the security issue adds signing).
+    await _report(ctx, ReportKind.CERTIFICATE_SIGNING_REQUEST, "Rejected", req)
+    return m.SignCertificateResponse(status=m.GenericStatusEnumType.Rejected)
+
+
+ROUTES: RouteTable = {
+    "Authorize": authorize,
+    "BootNotification": boot_notification,
+    "DataTransfer": data_transfer,
+    "DiagnosticsStatusNotification": diagnostics_status_notification,
+    "FirmwareStatusNotification": firmware_status_notification,
+    "Heartbeat": heartbeat,
+    "LogStatusNotification": log_status_notification,
+    "MeterValues": meter_values,
+    "SecurityEventNotification": security_event_notification,
+    "SignCertificate": sign_certificate,
+    "SignedFirmwareStatusNotification": signed_firmware_status_notification,
+    "StartTransaction": start_transaction,
+    "StatusNotification": status_notification,
+    "StopTransaction": stop_transaction,
+}

@@ -1,0 +1,110 @@
+"""BootNotification, Heartbeat and who may be served."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ampyre.domain.station import (
+    BootDecision,
+    BootInfo,
+    RegistrationPolicy,
+    RegistrationStatus,
+    Station,
+)
+from ampyre.services.ports import UnitOfWorkFactory
+
+
+class ProvisioningService:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        *,
+        policy: RegistrationPolicy,
+        heartbeat_interval: int,
+        retry_interval: int,
+    ) -> None:
+        self._uow = uow
+        self.policy = policy
+        self.heartbeat_interval = heartbeat_interval
+        self.retry_interval = retry_interval
+
+    def _status_for(self, station: Station | None) -> RegistrationStatus:
+        if station is not None and station.registered:
+            return RegistrationStatus.ACCEPTED
+        return {
+            RegistrationPolicy.ACCEPT_UNKNOWN: RegistrationStatus.ACCEPTED,
+            RegistrationPolicy.KNOWN_ONLY_PENDING: RegistrationStatus.PENDING,
+            RegistrationPolicy.KNOWN_ONLY_REJECTED: RegistrationStatus.REJECTED,
+        }[self.policy]
+
+    async def boot(
+        self, station_id: str, ocpp_version: str, info: BootInfo, now: datetime
+    ) -> tuple[BootDecision, Station]:
+        """Decide a BootNotification and store what the station said about itself."""
+        async with self._uow() as uow:
+            station = await uow.stations.get(station_id)
+            status = self._status_for(station)
+            if station is None:
+                station = Station(id=station_id, created_at=now)
+            station.ocpp_version = ocpp_version
+            station.boot = info
+            station.registration_status = status
+            station.last_boot = now
+            station.last_seen = now
+            station.connected = True
+            await uow.stations.save(station)
+            await uow.commit()
+        interval = (
+            self.heartbeat_interval
+            if status is RegistrationStatus.ACCEPTED
+            else self.retry_interval
+        )
+        return BootDecision(status, interval, now), station
+
+    async def get(self, station_id: str) -> Station | None:
+        async with self._uow() as uow:
+            return await uow.stations.get(station_id)
+
+    async def heartbeat(self, station_id: str, now: datetime) -> datetime:
+        async with self._uow() as uow:
+            await uow.stations.touch(station_id, now)
+            await uow.commit()
+        return now
+
+    async def connected(self, station_id: str, ocpp_version: str, now: datetime) -> Station:
+        """A station opened a connection: load what the database knows, creating the record of
+        a newcomer so that it shows up (unregistered) for the operator."""
+        async with self._uow() as uow:
+            station = await uow.stations.get(station_id)
+            if station is None:
+                station = Station(id=station_id, created_at=now)
+            station.connected = True
+            station.ocpp_version = ocpp_version
+            station.last_seen = now
+            await uow.stations.save(station)
+            await uow.commit()
+        return station
+
+    async def disconnected(self, station_id: str, now: datetime) -> None:
+        async with self._uow() as uow:
+            await uow.stations.mark_connected(station_id, False, None, now)
+            await uow.commit()
+
+    async def reset_connections(self) -> None:
+        """At start-up nobody is connected yet, whatever the last run left behind."""
+        async with self._uow() as uow:
+            await uow.stations.disconnect_all()
+            await uow.commit()
+
+    def may_serve(self, station: Station) -> bool:
+        """Whether messages other than BootNotification are served for this station.
+
+        Accepted stations are served, and so is a station that reconnects without booting
+        (it was accepted before, or it is registered, or unknown stations are welcome).
+        A station told Pending or Rejected must boot again first.
+        """
+        if station.registration_status is None:
+            return station.registered or self.policy is RegistrationPolicy.ACCEPT_UNKNOWN
+        if station.registration_status is RegistrationStatus.ACCEPTED:
+            return True
+        return station.registered

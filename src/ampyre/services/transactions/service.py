@@ -1,0 +1,182 @@
+"""One service for every version's session messages (start/stop/meter values, TransactionEvent).
+
+Idempotency:
+- a station that numbers its messages (`seq_no`) has each event applied once;
+- a start the CSMS numbers is found again by its start key (station, EVSE, time, meter, token);
+- meter values are stored once per (station, EVSE, time, content), whatever message carries them.
+Real stations break the rules in known ways; those are accepted and flagged on the session,
+or refused when the operator asks for strict mode.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ampyre.domain.authorization import AuthorizationResult, IdToken
+from ampyre.domain.errors import DomainError
+from ampyre.domain.metering import MeterValue, register_readings_wh
+from ampyre.domain.transactions import (
+    Anomaly,
+    Transaction,
+    TransactionOutcome,
+    TransactionState,
+    TransactionUpdate,
+    UpdateKind,
+)
+from ampyre.services.authorization.service import authorize_in
+from ampyre.services.ports import UnitOfWork, UnitOfWorkFactory
+
+#: Trigger reasons that say a token was just presented, so the event must carry it.
+_TOKEN_TRIGGERS = frozenset({"Authorized"})
+
+
+class TransactionRejected(DomainError):
+    """Strict mode refuses a message that breaks the transaction rules."""
+
+
+class TransactionService:
+    def __init__(self, uow: UnitOfWorkFactory, *, strict: bool) -> None:
+        self._uow = uow
+        self.strict = strict
+
+    async def apply(self, update: TransactionUpdate) -> TransactionOutcome:
+        """Apply what a station says about a session; commit before returning."""
+        async with self._uow() as uow:
+            outcome = await self._apply(uow, update)
+            await uow.commit()
+        return outcome
+
+    async def record_meter_values(
+        self, station_id: str, evse_id: int, values: tuple[MeterValue, ...]
+    ) -> None:
+        """Meter values outside any session (station or EVSE readings)."""
+        async with self._uow() as uow:
+            await uow.transactions.add_meter_values(station_id, evse_id, None, values)
+            await uow.commit()
+
+    async def _apply(self, uow: UnitOfWork, update: TransactionUpdate) -> TransactionOutcome:
+        auth = await self._authorize(uow, update.id_token, update.timestamp)
+        if update.ref is None:
+            return await self._start_numbered_by_us(uow, update, auth)
+        transaction = await uow.transactions.by_ref(update.station_id, update.ref)
+        if transaction is None:
+            if update.seq_no is None:
+                # A stop or meter values for a session we never numbered: keep the readings.
+                await uow.transactions.add_meter_values(
+                    update.station_id, update.evse_id or 0, None, update.meter_values
+                )
+                return TransactionOutcome(None, auth)
+            transaction = await uow.transactions.create(self._new(update, update.ref), None)
+        if update.seq_no is not None:
+            fresh = await uow.transactions.add_event(
+                transaction.id, update.seq_no, update.kind.value, update.timestamp
+            )
+            if not fresh:
+                return TransactionOutcome(transaction, auth, duplicate=True)
+        self._check(transaction, update)
+        await self._merge(uow, transaction, update)
+        return TransactionOutcome(transaction, auth)
+
+    async def _start_numbered_by_us(
+        self, uow: UnitOfWork, update: TransactionUpdate, auth: AuthorizationResult | None
+    ) -> TransactionOutcome:
+        key = _start_key(update)
+        existing = await uow.transactions.by_start_key(update.station_id, key)
+        if existing is not None:
+            return TransactionOutcome(existing, auth, duplicate=True)
+        transaction = await uow.transactions.create(self._new(update, ""), key)
+        await self._merge(uow, transaction, update)
+        return TransactionOutcome(transaction, auth)
+
+    def _new(self, update: TransactionUpdate, ref: str) -> Transaction:
+        return Transaction(
+            id=0,
+            station_id=update.station_id,
+            ref=ref,
+            evse_id=update.evse_id or 0,
+            connector_id=update.connector_id or 0,
+            state=TransactionState.ACTIVE,
+            started_at=update.timestamp,
+        )
+
+    def _check(self, transaction: Transaction, update: TransactionUpdate) -> None:
+        """Flag (or in strict mode refuse) what real stations get wrong."""
+        found: set[Anomaly] = set()
+        ended = transaction.state is TransactionState.ENDED
+        if ended and update.seq_no is None:
+            if update.kind is UpdateKind.ENDED:
+                found.add(Anomaly.DUPLICATE_STOP)
+            elif update.meter_values:
+                found.add(Anomaly.METER_VALUES_AFTER_STOP)
+        if (
+            update.trigger_reason in _TOKEN_TRIGGERS
+            and update.id_token is None
+            and transaction.id_token is None
+        ):
+            found.add(Anomaly.MISSING_ID_TOKEN)
+        if not found:
+            return
+        if self.strict:
+            names = ", ".join(sorted(found))
+            raise TransactionRejected(f"transaction {transaction.ref}: {names} (strict mode)")
+        transaction.flags = transaction.flags | found
+
+    async def _merge(
+        self, uow: UnitOfWork, transaction: Transaction, update: TransactionUpdate
+    ) -> None:
+        was_ended = transaction.state is TransactionState.ENDED
+        if transaction.started_at is None or update.timestamp < transaction.started_at:
+            transaction.started_at = update.timestamp  # offline replays come in any order
+        if update.kind is UpdateKind.ENDED and not was_ended:
+            transaction.state = TransactionState.ENDED
+            transaction.ended_at = update.timestamp
+            transaction.stop_reason = update.stop_reason or transaction.stop_reason
+        if update.evse_id and not transaction.evse_id:
+            transaction.evse_id = update.evse_id
+        if update.connector_id and not transaction.connector_id:
+            transaction.connector_id = update.connector_id
+        if update.id_token is not None and transaction.id_token is None:
+            transaction.id_token = update.id_token
+        if update.charging_state is not None:
+            transaction.charging_state = update.charging_state
+        if update.remote_start_id is not None:
+            transaction.remote_start_id = update.remote_start_id
+        if update.reservation_id is not None:
+            transaction.reservation_id = update.reservation_id
+        if update.meter_start_wh is not None:
+            transaction.meter_start_wh = update.meter_start_wh
+        if update.meter_stop_wh is not None and not was_ended:
+            transaction.meter_stop_wh = update.meter_stop_wh
+        transaction.offline = transaction.offline or update.offline
+        if update.meter_values:
+            await uow.transactions.add_meter_values(
+                transaction.station_id, transaction.evse_id, transaction.id, update.meter_values
+            )
+            readings = register_readings_wh(update.meter_values)
+            if readings:
+                low, high = min(readings), max(readings)
+                if transaction.min_register_wh is None or low < transaction.min_register_wh:
+                    transaction.min_register_wh = low
+                if transaction.max_register_wh is None or high > transaction.max_register_wh:
+                    transaction.max_register_wh = high
+        transaction.recompute_energy()
+        await uow.transactions.save(transaction)
+
+    async def _authorize(
+        self, uow: UnitOfWork, token: IdToken | None, now: datetime
+    ) -> AuthorizationResult | None:
+        if token is None:
+            return None
+        return await authorize_in(uow, token, now)
+
+
+def _start_key(update: TransactionUpdate) -> str:
+    token = update.id_token.value if update.id_token else ""
+    return "|".join(
+        (
+            str(update.evse_id or 0),
+            update.timestamp.isoformat(),
+            repr(update.meter_start_wh),
+            token,
+        )
+    )

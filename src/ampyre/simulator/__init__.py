@@ -1,0 +1,1 @@
+"""Charge point side: a client on the same protocol core as the server (simulator, bench)."""

@@ -1,0 +1,161 @@
+"""An OCPP-J charge point connection: our CALLs one at a time, the CSMS's CALLs answered.
+
+Built on `protocol.json_session`, like the server, so the simulator, the benchmark and the
+tests all speak through the same validated core.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import Any, Self
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+from websockets.typing import Subprotocol
+
+from ampyre.protocol.errors import InternalError, NotSupported, OcppError
+from ampyre.protocol.json_session import (
+    CallReceived,
+    Dropped,
+    ErrorReceived,
+    InvalidResult,
+    JsonSession,
+    Reply,
+    ResultReceived,
+)
+from ampyre.protocol.rpc import CallError
+from ampyre.protocol.versions import OcppVersion
+from ampyre.simulator.tables import STATION_TABLES
+
+log = logging.getLogger("ampyre.simulator")
+
+CallHandler = Callable[[str, Any], Awaitable[Any]]
+
+
+class CallErrorReceived(Exception):
+    def __init__(self, error: CallError) -> None:
+        super().__init__(f"{error.wire_code}: {error.description}")
+        self.error = error
+
+
+async def _not_supported(action: str, payload: Any) -> Any:
+    raise NotSupported(f"{action} is not handled by this charge point")
+
+
+class JsonClient:
+    """`async with JsonClient(url, "CS1", OcppVersion.V16) as cs: await cs.call(...)`."""
+
+    def __init__(
+        self,
+        base_url: str,
+        station_id: str,
+        version: OcppVersion,
+        *,
+        handler: CallHandler = _not_supported,
+        call_timeout: float = 30.0,
+        subprotocols: list[str] | None = None,
+        max_frame_bytes: int = 1 << 20,
+    ) -> None:
+        self.url = f"{base_url.rstrip('/')}/{station_id}"
+        self.station_id = station_id
+        self.version = version
+        self.handler = handler
+        self.call_timeout = call_timeout
+        self.subprotocols = [version.subprotocol] if subprotocols is None else list(subprotocols)
+        self.session = JsonSession(STATION_TABLES[version], max_frame_bytes=max_frame_bytes)
+        self.ws: ClientConnection | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._waiter: asyncio.Future[Any] | None = None
+        self._lock = asyncio.Lock()
+        self.received_errors: list[bytes] = []
+
+    async def __aenter__(self) -> Self:
+        await self.connect()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def connect(self) -> None:
+        self.ws = await connect(
+            self.url,
+            subprotocols=[Subprotocol(s) for s in self.subprotocols] or None,
+            compression=None,
+            max_size=None,
+            open_timeout=30,
+        )
+        self._reader = asyncio.create_task(self._read(self.ws))
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+        if self._reader is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+
+    async def call(self, action: str, payload: Any, timeout: float | None = None) -> Any:
+        """Send a CALL; return the validated CALLRESULT payload or raise CallErrorReceived."""
+        assert self.ws is not None, "connect() first"
+        wait = self.call_timeout if timeout is None else timeout
+        loop = asyncio.get_running_loop()
+        async with self._lock:
+            pending, frame = self.session.call(action, payload, loop.time() + wait)
+            self._waiter = loop.create_future()
+            try:
+                await self.ws.send(frame, text=True)
+                return await asyncio.wait_for(self._waiter, wait)
+            finally:
+                self.session.expire(pending.deadline)
+                self._waiter = None
+
+    async def send_raw(self, text: str | bytes) -> None:
+        """Send any text, valid or not (for tests of the server's answers to bad input)."""
+        assert self.ws is not None
+        await self.ws.send(text, text=True)
+
+    def _settle(self, result: Any = None, error: BaseException | None = None) -> None:
+        waiter = self._waiter
+        if waiter is None or waiter.done():
+            return
+        if error is None:
+            waiter.set_result(result)
+        else:
+            waiter.set_exception(error)
+
+    async def _read(self, ws: ClientConnection) -> None:
+        try:
+            async for message in ws:
+                event = self.session.receive(message)
+                if isinstance(event, CallReceived):
+                    try:
+                        answer = await self.handler(event.action, event.payload)
+                        frame = self.session.answer(event.message_id, event.action, answer)
+                    except OcppError as exc:
+                        frame = self.session.answer_error(event.message_id, exc)
+                    except Exception as exc:
+                        log.exception("%s: handler failed", self.station_id)
+                        frame = self.session.answer_error(event.message_id, InternalError(str(exc)))
+                    await ws.send(frame, text=True)
+                elif isinstance(event, ResultReceived):
+                    self._settle(event.payload)
+                elif isinstance(event, ErrorReceived):
+                    self._settle(error=CallErrorReceived(event.error))
+                elif isinstance(event, InvalidResult):
+                    self._settle(error=ValueError(event.error.description))
+                elif isinstance(event, Reply):
+                    await ws.send(event.frame, text=True)
+                elif isinstance(event, Dropped):
+                    log.info("%s: dropped %s", self.station_id, event.reason)
+        except ConnectionClosed:
+            pass
+        finally:
+            self._settle(error=ConnectionError(f"{self.station_id}: connection closed"))

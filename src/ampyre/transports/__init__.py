@@ -1,0 +1,1 @@
+"""Thin asyncio I/O: bytes in and out of protocol sessions."""

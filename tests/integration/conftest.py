@@ -1,0 +1,43 @@
+"""A real Ampyre server on a real socket, over each database backend."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from ampyre.app import Application
+from ampyre.config import Settings
+
+
+def make_settings(database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "host": "127.0.0.1",
+        "port": 0,
+        "database_url": database_url,
+        "call_timeout": 5.0,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    """Override in a test module to run the server with other settings."""
+    return {}
+
+
+@pytest.fixture
+async def csms(database_url: str, settings_overrides: dict[str, Any]) -> AsyncIterator[Application]:
+    application = Application(make_settings(database_url, **settings_overrides))
+    await application.start(migrate=True)
+    try:
+        yield application
+    finally:
+        await application.stop()
+
+
+@pytest.fixture
+def ocpp_url(csms: Application) -> str:
+    return f"ws://127.0.0.1:{csms.port}/ocpp"
