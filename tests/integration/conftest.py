@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -41,3 +42,23 @@ async def csms(database_url: str, settings_overrides: dict[str, Any]) -> AsyncIt
 @pytest.fixture
 def ocpp_url(csms: Application) -> str:
     return f"ws://127.0.0.1:{csms.port}/ocpp"
+
+
+AppFactory = Callable[..., contextlib.AbstractAsyncContextManager[Application]]
+
+
+@pytest.fixture
+def start_csms(database_url: str) -> AppFactory:
+    """`async with start_csms(registration_policy=...) as app:` for tests that need their own
+    settings or several server runs on one database."""
+
+    @contextlib.asynccontextmanager
+    async def start(**overrides: Any) -> AsyncIterator[Application]:
+        application = Application(make_settings(database_url, **overrides))
+        await application.start(migrate=True)
+        try:
+            yield application
+        finally:
+            await application.stop()
+
+    return start
