@@ -11,12 +11,15 @@ from collections.abc import Coroutine
 from typing import Any
 
 import click
-import typer
 from pydantic import ValidationError
 
 from ampyre.config import Settings
 
-app = typer.Typer(help="Ampyre: an OCPP central system for OCPP 1.6 and 2.0.1 charge points.")
+
+@click.group(help="Ampyre: an OCPP central system for OCPP 1.6 and 2.0.1 charge points.")
+@click.version_option(package_name="ampyre")
+def main() -> None:
+    pass
 
 
 def _run(coro: Coroutine[Any, Any, None]) -> None:
@@ -44,6 +47,7 @@ def _logging(level: str) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 async def _serve(settings: Settings, migrate: bool) -> None:
@@ -69,7 +73,9 @@ def _serve_options() -> list[click.Option]:
         annotation = field.annotation
         flag = "--" + name.replace("_", "-")
         env = f"AMPYRE_{name.upper()}"
-        help_text = f"{field.description or ''} [env {env}; default {field.get_default()!r}]"
+        default = field.get_default(call_default_factory=True)
+        shown = getattr(default, "value", default)
+        help_text = f"{field.description or ''} [env {env}; default {shown!r}]"
         if annotation is bool:
             options.append(click.Option([flag + "/--no-" + flag[2:]], default=None, help=help_text))
         elif "list" in str(annotation):
@@ -104,20 +110,21 @@ def _serve_command(**kwargs: Any) -> None:
         ) from None
 
 
-serve = click.Command(
-    "serve",
-    callback=_serve_command,
-    params=list(_serve_options()),
-    help="Serve charge points on ws://HOST:PORT/ocpp/{stationId}. Settings come from the "
-    "options, AMPYRE_* environment variables, or a TOML file (AMPYRE_CONFIG, default "
-    "./ampyre.toml), in that order.",
+main.add_command(
+    click.Command(
+        "serve",
+        callback=_serve_command,
+        params=list(_serve_options()),
+        help="Serve charge points on ws://HOST:PORT/ocpp/{stationId}. Settings come from the "
+        "options, AMPYRE_* environment variables, or a TOML file (AMPYRE_CONFIG, default "
+        "./ampyre.toml), in that order.",
+    )
 )
 
 
-@app.command()
-def migrate(
-    database_url: str | None = typer.Option(None, help="SQLAlchemy URL [env AMPYRE_DATABASE_URL]"),
-) -> None:
+@main.command()
+@click.option("--database-url", default=None, help="SQLAlchemy URL [env AMPYRE_DATABASE_URL]")
+def migrate(database_url: str | None) -> None:
     """Create or upgrade the database schema to the newest version."""
     settings = _settings({"database_url": database_url})
     _logging(settings.log_level)
@@ -137,19 +144,48 @@ def migrate(
     _run(run())
 
 
-@app.command()
+@main.command()
+@click.option(
+    "--url",
+    default="ws://127.0.0.1:9000/ocpp",
+    show_default=True,
+    help="OCPP-J endpoint; stations append /stationId",
+)
+@click.option("--stations", default=100, show_default=True, type=click.IntRange(min=1))
+@click.option(
+    "--version",
+    "version",
+    default="1.6",
+    show_default=True,
+    help="1.6, 2.0.1, or a mix like 1.6:50,2.0.1:50",
+)
+@click.option(
+    "--duration",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds of traffic after the boot storm",
+)
+@click.option(
+    "--rate",
+    default=None,
+    type=click.FloatRange(min=0.1),
+    help="Total messages/s (default: closed loop)",
+)
+@click.option("--closed-loop", is_flag=True, help="Each station sends on each answer (default)")
+@click.option("--json", "json_file", default=None, help="Also write the result to this file")
+@click.option("--server-pid", default=None, type=int, help="PID of the server, to report its RSS")
+@click.option("--timeout", default=30.0, show_default=True, help="Seconds to wait per answer")
 def bench(
-    url: str = typer.Option(
-        "ws://127.0.0.1:9000/ocpp", help="OCPP-J endpoint (stations append /id)"
-    ),
-    stations: int = typer.Option(100, min=1, help="Number of stations to connect"),
-    version: str = typer.Option("1.6", help="1.6, 2.0.1, or a mix like 1.6:50,2.0.1:50"),
-    duration: float = typer.Option(10.0, min=0.1, help="Seconds of traffic after the boot storm"),
-    rate: float | None = typer.Option(None, help="Total messages/s (default: closed loop)"),
-    closed_loop: bool = typer.Option(False, "--closed-loop", help="Next message on each answer"),
-    json_file: str | None = typer.Option(None, "--json", help="Also write the result here"),
-    server_pid: int | None = typer.Option(None, help="PID of the server, to report its RSS"),
-    timeout: float = typer.Option(30.0, help="Seconds to wait for each answer"),
+    url: str,
+    stations: int,
+    version: str,
+    duration: float,
+    rate: float | None,
+    closed_loop: bool,
+    json_file: str | None,
+    server_pid: int | None,
+    timeout: float,
 ) -> None:
     """Load-test a CSMS: boot storm, then a message mix; prints throughput and latency."""
     from pathlib import Path
@@ -157,7 +193,7 @@ def bench(
     from ampyre.simulator import bench as bench_module
 
     if closed_loop and rate is not None:
-        raise typer.BadParameter("--rate and --closed-loop exclude each other")
+        raise click.UsageError("--rate and --closed-loop exclude each other")
     holder: list[bench_module.BenchResult] = []
 
     async def go() -> None:
@@ -169,13 +205,6 @@ def bench(
     result = holder[0]
     summary = result.summary()
     for key, value in summary.items():
-        typer.echo(f"{key:>18}: {value}")
+        click.echo(f"{key:>18}: {value}")
     if json_file:
         bench_module.write_json(result, Path(json_file))
-
-
-def main() -> None:
-    group = typer.main.get_command(app)
-    assert isinstance(group, click.Group)
-    group.add_command(serve)
-    group()

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -88,6 +88,14 @@ class Settings(BaseSettings):
     )
     leniency: list[LeniencyProfile] = Field(default_factory=list)
     log_level: str = Field(default="INFO")
+
+    @field_validator("ping_interval", "ping_timeout", mode="before")
+    @classmethod
+    def _off_means_none(cls, value: Any) -> Any:
+        """`AMPYRE_PING_INTERVAL=` (empty), `off` or `none` switch ping off."""
+        if isinstance(value, str) and value.strip().lower() in ("", "off", "none"):
+            return None
+        return value
 
     @classmethod
     def settings_customise_sources(
