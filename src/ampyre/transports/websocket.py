@@ -188,6 +188,7 @@ class OcppJServer:
             ServerConnection, tuple[str, OcppVersion, Leniency]
         ] = weakref.WeakKeyDictionary()
         self._server: Server | None = None
+        self._closing: set[asyncio.Task[None]] = set()
         #: preference order when a station offers several versions we speak
         self._preference = [v for v in (OcppVersion.V201, OcppVersion.V16) if v in tables]
 
@@ -215,6 +216,7 @@ class OcppJServer:
         if self._server is not None:
             self._server.close(close_connections=True)
             await self._server.wait_closed()
+        await asyncio.gather(*self._closing, return_exceptions=True)
 
     def _offered(self, headers: Headers) -> list[str]:
         return [
@@ -284,8 +286,14 @@ class OcppJServer:
         old = self.links.get(station_id)
         self.links[station_id] = link
         if old is not None:
+            # Stations reconnect because the old connection died silently, so nobody may
+            # answer its closing handshake: close it in the background, serve the new one now.
             log.warning("%s: reconnected; closing its previous connection", station_id)
-            await old.close("replaced by a new connection from the same station")
+            closing = asyncio.create_task(
+                old.close("replaced by a new connection from the same station")
+            )
+            self._closing.add(closing)
+            closing.add_done_callback(self._closing.discard)
         try:
             await self.handler.connected(link)
         except Exception as exc:
