@@ -59,7 +59,10 @@ Frame = CallFrame | CallResultFrame | CallErrorFrame | BadFrame
 
 def parse(data: str | bytes, max_bytes: int) -> Frame:
     """Read one OCPP-J frame. Never raises for bad input: it returns a BadFrame instead."""
-    size = len(data.encode() if isinstance(data, str) else data)
+    try:
+        size = len(data.encode() if isinstance(data, str) else data)
+    except UnicodeEncodeError:
+        return BadFrame(UNREADABLE_MESSAGE_ID, FormatViolation("frame is not valid UTF-8 text"))
     if size > max_bytes:
         return BadFrame(
             UNREADABLE_MESSAGE_ID,
@@ -71,13 +74,17 @@ def parse(data: str | bytes, max_bytes: int) -> Frame:
         return BadFrame(UNREADABLE_MESSAGE_ID, FormatViolation("frame is not a JSON array"))
     except msgspec.DecodeError as exc:
         return BadFrame(UNREADABLE_MESSAGE_ID, FormatViolation(f"frame is not valid JSON: {exc}"))
+    except RecursionError:
+        return BadFrame(UNREADABLE_MESSAGE_ID, FormatViolation("frame is nested too deeply"))
     if not parts:
         return BadFrame(UNREADABLE_MESSAGE_ID, FormatViolation("frame is an empty array"))
     try:
         type_id = _INT.decode(parts[0])
     except msgspec.DecodeError:
         return BadFrame(UNREADABLE_MESSAGE_ID, FormatViolation("MessageTypeId is not an integer"))
-    message_id = _read_id(parts)
+    # Never answer an answer: a CALLRESULT/CALLERROR we cannot read is dropped.
+    answerable = type_id not in (MessageType.CALL_RESULT, MessageType.CALL_ERROR)
+    message_id = _read_id(parts, answerable)
     if isinstance(message_id, BadFrame):
         return message_id
     if type_id == MessageType.CALL:
@@ -99,7 +106,7 @@ def parse(data: str | bytes, max_bytes: int) -> Frame:
             code = _STR.decode(parts[2])
             description = _STR.decode(parts[3])
             details = _ANY.decode(parts[4])
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, RecursionError):
             return BadFrame(
                 message_id, FormatViolation("CALLERROR fields have the wrong types"), False
             )
@@ -109,20 +116,20 @@ def parse(data: str | bytes, max_bytes: int) -> Frame:
     )
 
 
-def _read_id(parts: list[msgspec.Raw]) -> str | BadFrame:
+def _read_id(parts: list[msgspec.Raw], answerable: bool) -> str | BadFrame:
     if len(parts) < 2:
-        return BadFrame(UNREADABLE_MESSAGE_ID, RpcFrameworkError("frame has no MessageId"))
+        error = RpcFrameworkError("frame has no MessageId")
+        return BadFrame(UNREADABLE_MESSAGE_ID, error, answerable)
     try:
         message_id = _STR.decode(parts[1])
     except msgspec.DecodeError:
-        return BadFrame(UNREADABLE_MESSAGE_ID, RpcFrameworkError("MessageId is not a string"))
+        error = RpcFrameworkError("MessageId is not a string")
+        return BadFrame(UNREADABLE_MESSAGE_ID, error, answerable)
     if not message_id or len(message_id) > MAX_MESSAGE_ID_LENGTH:
-        return BadFrame(
-            UNREADABLE_MESSAGE_ID,
-            RpcFrameworkError(
-                f"MessageId must be 1 to {MAX_MESSAGE_ID_LENGTH} characters, got {len(message_id)}"
-            ),
+        error = RpcFrameworkError(
+            f"MessageId must be 1 to {MAX_MESSAGE_ID_LENGTH} characters, got {len(message_id)}"
         )
+        return BadFrame(UNREADABLE_MESSAGE_ID, error, answerable)
     return message_id
 
 

@@ -15,6 +15,7 @@ import msgspec
 
 from ampyre.protocol import json_framing as framing
 from ampyre.protocol.errors import (
+    FormatViolation,
     InternalError,
     NotImplementedAction,
     NotSupported,
@@ -169,6 +170,8 @@ class JsonSession:
             return decoder(cls).decode(raw), ()
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:
             strict_error = exc
+        except RecursionError:
+            return FormatViolation("payload is nested too deeply")
         relax = self.relaxation
         if not relax or not isinstance(strict_error, msgspec.ValidationError):
             return classify(strict_error)

@@ -54,6 +54,8 @@ def classify(error: msgspec.ValidationError | msgspec.DecodeError) -> OcppError:
         return FormatViolation(text)
     if text.startswith("Expected `array` of length"):
         return OccurrenceConstraintViolation(text)
+    if text.startswith("Expected `datetime` with a timezone"):
+        return FormatViolation(text.replace("Expected `datetime`", "Expected a date-time"))
     if text.startswith("Invalid RFC3339"):
         return FormatViolation(
             text.replace("Invalid RFC3339 encoded datetime", "invalid date-time")
@@ -96,10 +98,11 @@ def decoder(cls: type[Any]) -> msgspec.json.Decoder[Any]:
 
 
 def relaxed(cls: type[Any], fields: frozenset[str] | None) -> type[Any]:
-    """A variant of a Struct type without length, bound and unknown-field constraints.
+    """A variant of a Struct type without length, bound and (for actions) unknown-field checks.
 
-    With `fields` None every constraint of the tree is lifted (a relaxed action); otherwise
-    only the constraints of fields with those names. Types, enums and required fields stay.
+    With `fields` None every such constraint of the tree is lifted (a relaxed action);
+    otherwise only the length and bound constraints of fields with those names.
+    Types, enums and required fields always stay.
     """
     return _relaxed_struct(cls, fields)
 
@@ -147,6 +150,7 @@ def _derive_struct(cls: type[Any], fields: frozenset[str] | None) -> type[Any]:
         new_fields,
         kw_only=True,
         omit_defaults=cls.__struct_config__.omit_defaults,
-        forbid_unknown_fields=False,
+        # unknown fields are let through only when a whole action is relaxed
+        forbid_unknown_fields=fields is not None and cls.__struct_config__.forbid_unknown_fields,
         module=cls.__module__,
     )
