@@ -137,3 +137,23 @@ async def test_missing_subprotocol_and_ping_off_by_station(
         assert link.ws.ping_interval is None
     async with JsonClient(ocpp_url, "PINGED", OcppVersion.V16):
         assert csms.server.links["PINGED"].ws.ping_interval == csms.settings.ping_interval
+
+
+async def test_each_relaxation_is_logged_once_per_station(
+    csms: Application, ocpp_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    boot = m16.BootNotificationRequest(chargePointVendor="Sloppy", chargePointModel="M")
+    raw = (
+        '[2, "{id}", "BootNotification", {{"chargePointVendor": "Sloppy",'
+        ' "chargePointModel": "M", "chargePointSerialNumber": "' + "S" * 30 + '"}}]'
+    )
+    async with JsonClient(ocpp_url, "SLOPPY-LOG", OcppVersion.V16) as cs:
+        await cs.call("BootNotification", boot)
+    caplog.set_level("WARNING", logger="ampyre.dispatch")
+    async with connect(f"{ocpp_url}/SLOPPY-LOG", subprotocols=["ocpp1.6"]) as ws:  # type: ignore[list-item]
+        for message_id in ("r1", "r2", "r3"):
+            await ws.send(raw.format(id=message_id))
+            assert str(await ws.recv()).startswith(f'[3,"{message_id}"')
+    notes = [r for r in caplog.records if "accepted despite leniency rule" in r.getMessage()]
+    assert len(notes) == 1
+    assert "chargePointSerialNumber" in notes[0].getMessage()
