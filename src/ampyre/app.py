@@ -5,17 +5,15 @@ from __future__ import annotations
 import logging
 
 from ampyre import __version__
+from ampyre.action_tables import Side, action_tables
 from ampyre.clock import SystemClock
 from ampyre.config import Settings
 from ampyre.dispatch import v16 as routes_v16
 from ampyre.dispatch import v201 as routes_v201
 from ampyre.dispatch.context import Services
 from ampyre.dispatch.router import Router
-from ampyre.messages.v16 import actions as v16
-from ampyre.messages.v201 import actions as v201
 from ampyre.persistence.database import Database
 from ampyre.persistence.migrate import head_revision
-from ampyre.protocol.json_session import ActionTable
 from ampyre.protocol.versions import OcppVersion
 from ampyre.services.authorization import AuthorizationService
 from ampyre.services.availability import AvailabilityService
@@ -29,22 +27,7 @@ from ampyre.transports.websocket import OcppJServer
 log = logging.getLogger("ampyre")
 
 #: What a CSMS receives and sends, per OCPP-J version.
-CSMS_TABLES: dict[OcppVersion, ActionTable] = {
-    OcppVersion.V201: ActionTable(
-        OcppVersion.V201,
-        v201.REQUESTS,
-        v201.RESPONSES,
-        inbound=v201.CHARGE_POINT_INITIATED,
-        outbound=v201.CSMS_INITIATED,
-    ),
-    OcppVersion.V16: ActionTable(
-        OcppVersion.V16,
-        v16.REQUESTS,
-        v16.RESPONSES,
-        inbound=v16.CHARGE_POINT_INITIATED,
-        outbound=v16.CSMS_INITIATED,
-    ),
-}
+CSMS_TABLES = action_tables(Side.CSMS)
 
 ROUTES = {OcppVersion.V201: routes_v201.ROUTES, OcppVersion.V16: routes_v16.ROUTES}
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 
+from ampyre.adapters.content import station_report
+from ampyre.domain.reports import ReportKind
 from ampyre.domain.station import Station
 from ampyre.leniency import Leniency
 from ampyre.protocol.versions import OcppVersion
@@ -42,3 +44,15 @@ class StationContext:
 
     def now(self) -> datetime:
         return self.services.clock.now()
+
+    async def report(
+        self,
+        kind: ReportKind,
+        message: object,
+        status: str | None = None,
+        request_id: int | None = None,
+    ) -> None:
+        """Store a message the station sent as a report of `kind`."""
+        await self.services.reports.record(
+            station_report(self.station_id, kind, message, self.now(), status, request_id)
+        )

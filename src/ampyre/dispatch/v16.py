@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from ampyre.adapters.content import content
 from ampyre.adapters.v16 import inbound, outbound
 from ampyre.dispatch.context import StationContext
 from ampyre.dispatch.router import RouteTable
-from ampyre.domain.reports import ReportKind, StationReport
+from ampyre.domain.reports import ReportKind
 from ampyre.messages.v16 import types as m
 
 
@@ -78,57 +77,38 @@ async def data_transfer(ctx: StationContext, req: m.DataTransferRequest) -> m.Da
     return outbound.data_transfer_response(result)
 
 
-async def _report(
-    ctx: StationContext,
-    kind: ReportKind,
-    status: str | None,
-    req: object,
-    request_id: int | None = None,
-) -> None:
-    await ctx.services.reports.record(
-        StationReport(
-            station_id=ctx.station_id,
-            kind=kind,
-            received_at=ctx.now(),
-            status=status,
-            request_id=request_id,
-            content=content(req),
-        )
-    )
-
-
 async def diagnostics_status_notification(
     ctx: StationContext, req: m.DiagnosticsStatusNotificationRequest
 ) -> m.DiagnosticsStatusNotificationResponse:
-    await _report(ctx, ReportKind.DIAGNOSTICS_STATUS, req.status, req)
+    await ctx.report(ReportKind.DIAGNOSTICS_STATUS, req, req.status)
     return m.DiagnosticsStatusNotificationResponse()
 
 
 async def firmware_status_notification(
     ctx: StationContext, req: m.FirmwareStatusNotificationRequest
 ) -> m.FirmwareStatusNotificationResponse:
-    await _report(ctx, ReportKind.FIRMWARE_STATUS, req.status, req)
+    await ctx.report(ReportKind.FIRMWARE_STATUS, req, req.status)
     return m.FirmwareStatusNotificationResponse()
 
 
 async def signed_firmware_status_notification(
     ctx: StationContext, req: m.SignedFirmwareStatusNotificationRequest
 ) -> m.SignedFirmwareStatusNotificationResponse:
-    await _report(ctx, ReportKind.FIRMWARE_STATUS, req.status, req, req.requestId)
+    await ctx.report(ReportKind.FIRMWARE_STATUS, req, req.status, req.requestId)
     return m.SignedFirmwareStatusNotificationResponse()
 
 
 async def log_status_notification(
     ctx: StationContext, req: m.LogStatusNotificationRequest
 ) -> m.LogStatusNotificationResponse:
-    await _report(ctx, ReportKind.LOG_STATUS, req.status, req, req.requestId)
+    await ctx.report(ReportKind.LOG_STATUS, req, req.status, req.requestId)
     return m.LogStatusNotificationResponse()
 
 
 async def security_event_notification(
     ctx: StationContext, req: m.SecurityEventNotificationRequest
 ) -> m.SecurityEventNotificationResponse:
-    await _report(ctx, ReportKind.SECURITY_EVENT, req.type, req)
+    await ctx.report(ReportKind.SECURITY_EVENT, req, req.type)
     return m.SecurityEventNotificationResponse()
 
 
@@ -137,7 +117,7 @@ async def sign_certificate(
 ) -> m.SignCertificateResponse:
     # No certificate authority is configured yet: the CSR is kept, and Rejected tells the
     # station that no CertificateSigned will follow (the security issue adds signing).
-    await _report(ctx, ReportKind.CERTIFICATE_SIGNING_REQUEST, "Rejected", req)
+    await ctx.report(ReportKind.CERTIFICATE_SIGNING_REQUEST, req, "Rejected")
     return m.SignCertificateResponse(status=m.GenericStatusEnumType.Rejected)
 
 

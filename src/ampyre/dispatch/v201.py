@@ -58,82 +58,70 @@ async def data_transfer(ctx: StationContext, req: m.DataTransferRequest) -> m.Da
     return outbound.data_transfer_response(result)
 
 
-async def _report(
-    ctx: StationContext,
-    kind: ReportKind,
-    req: object,
-    status: str | None = None,
-    request_id: int | None = None,
-) -> None:
-    await ctx.services.reports.record(
-        inbound.station_report(ctx.station_id, kind, req, ctx.now(), status, request_id)
-    )
-
-
 async def firmware_status_notification(
     ctx: StationContext, req: m.FirmwareStatusNotificationRequest
 ) -> m.FirmwareStatusNotificationResponse:
-    await _report(ctx, ReportKind.FIRMWARE_STATUS, req, req.status, req.requestId)
+    await ctx.report(ReportKind.FIRMWARE_STATUS, req, req.status, req.requestId)
     return m.FirmwareStatusNotificationResponse()
 
 
 async def publish_firmware_status_notification(
     ctx: StationContext, req: m.PublishFirmwareStatusNotificationRequest
 ) -> m.PublishFirmwareStatusNotificationResponse:
-    await _report(ctx, ReportKind.PUBLISH_FIRMWARE_STATUS, req, req.status, req.requestId)
+    await ctx.report(ReportKind.PUBLISH_FIRMWARE_STATUS, req, req.status, req.requestId)
     return m.PublishFirmwareStatusNotificationResponse()
 
 
 async def log_status_notification(
     ctx: StationContext, req: m.LogStatusNotificationRequest
 ) -> m.LogStatusNotificationResponse:
-    await _report(ctx, ReportKind.LOG_STATUS, req, req.status, req.requestId)
+    await ctx.report(ReportKind.LOG_STATUS, req, req.status, req.requestId)
     return m.LogStatusNotificationResponse()
 
 
 async def security_event_notification(
     ctx: StationContext, req: m.SecurityEventNotificationRequest
 ) -> m.SecurityEventNotificationResponse:
-    await _report(ctx, ReportKind.SECURITY_EVENT, req, req.type)
+    await ctx.report(ReportKind.SECURITY_EVENT, req, req.type)
     return m.SecurityEventNotificationResponse()
 
 
 async def notify_event(ctx: StationContext, req: m.NotifyEventRequest) -> m.NotifyEventResponse:
-    await _report(ctx, ReportKind.DEVICE_EVENT, req)
+    await ctx.report(ReportKind.DEVICE_EVENT, req)
     return m.NotifyEventResponse()
 
 
 async def notify_report(ctx: StationContext, req: m.NotifyReportRequest) -> m.NotifyReportResponse:
-    await _report(ctx, ReportKind.DEVICE_REPORT, req, request_id=req.requestId)
+    await ctx.report(ReportKind.DEVICE_REPORT, req, request_id=req.requestId)
     return m.NotifyReportResponse()
 
 
 async def notify_monitoring_report(
     ctx: StationContext, req: m.NotifyMonitoringReportRequest
 ) -> m.NotifyMonitoringReportResponse:
-    await _report(ctx, ReportKind.MONITORING_REPORT, req, request_id=req.requestId)
+    await ctx.report(ReportKind.MONITORING_REPORT, req, request_id=req.requestId)
     return m.NotifyMonitoringReportResponse()
 
 
 async def notify_charging_limit(
     ctx: StationContext, req: m.NotifyChargingLimitRequest
 ) -> m.NotifyChargingLimitResponse:
-    await _report(ctx, ReportKind.CHARGING_LIMIT, req, req.chargingLimit.chargingLimitSource)
+    await ctx.report(ReportKind.CHARGING_LIMIT, req, req.chargingLimit.chargingLimitSource)
     return m.NotifyChargingLimitResponse()
 
 
 async def cleared_charging_limit(
     ctx: StationContext, req: m.ClearedChargingLimitRequest
 ) -> m.ClearedChargingLimitResponse:
-    await _report(ctx, ReportKind.CHARGING_LIMIT_CLEARED, req, req.chargingLimitSource)
+    await ctx.report(ReportKind.CHARGING_LIMIT_CLEARED, req, req.chargingLimitSource)
     return m.ClearedChargingLimitResponse()
 
 
 async def report_charging_profiles(
     ctx: StationContext, req: m.ReportChargingProfilesRequest
 ) -> m.ReportChargingProfilesResponse:
-    await _report(
-        ctx, ReportKind.CHARGING_PROFILES_REPORT, req, req.chargingLimitSource, req.requestId
+    await ctx.report(
+        ReportKind.CHARGING_PROFILES_REPORT, req, req.chargingLimitSource, req.requestId
     )
     return m.ReportChargingProfilesResponse()
 
@@ -142,7 +130,7 @@ async def notify_ev_charging_needs(
     ctx: StationContext, req: m.NotifyEVChargingNeedsRequest
 ) -> m.NotifyEVChargingNeedsResponse:
     response = outbound.ev_charging_needs_response()
-    await _report(ctx, ReportKind.EV_CHARGING_NEEDS, req, response.status)
+    await ctx.report(ReportKind.EV_CHARGING_NEEDS, req, response.status)
     return response
 
 
@@ -150,28 +138,28 @@ async def notify_ev_charging_schedule(
     ctx: StationContext, req: m.NotifyEVChargingScheduleRequest
 ) -> m.NotifyEVChargingScheduleResponse:
     response = outbound.ev_charging_schedule_response()
-    await _report(ctx, ReportKind.EV_CHARGING_SCHEDULE, req, response.status)
+    await ctx.report(ReportKind.EV_CHARGING_SCHEDULE, req, response.status)
     return response
 
 
 async def notify_display_messages(
     ctx: StationContext, req: m.NotifyDisplayMessagesRequest
 ) -> m.NotifyDisplayMessagesResponse:
-    await _report(ctx, ReportKind.DISPLAY_MESSAGES, req, request_id=req.requestId)
+    await ctx.report(ReportKind.DISPLAY_MESSAGES, req, request_id=req.requestId)
     return m.NotifyDisplayMessagesResponse()
 
 
 async def notify_customer_information(
     ctx: StationContext, req: m.NotifyCustomerInformationRequest
 ) -> m.NotifyCustomerInformationResponse:
-    await _report(ctx, ReportKind.CUSTOMER_INFORMATION, req, request_id=req.requestId)
+    await ctx.report(ReportKind.CUSTOMER_INFORMATION, req, request_id=req.requestId)
     return m.NotifyCustomerInformationResponse()
 
 
 async def reservation_status_update(
     ctx: StationContext, req: m.ReservationStatusUpdateRequest
 ) -> m.ReservationStatusUpdateResponse:
-    await _report(ctx, ReportKind.RESERVATION_STATUS, req, req.reservationUpdateStatus)
+    await ctx.report(ReportKind.RESERVATION_STATUS, req, req.reservationUpdateStatus)
     return m.ReservationStatusUpdateResponse()
 
 
@@ -180,7 +168,7 @@ async def sign_certificate(
 ) -> m.SignCertificateResponse:
     # Stored with the status we answer, as 1.6 does: the CSR is kept, nothing gets signed yet.
     response = outbound.sign_certificate_response()
-    await _report(ctx, ReportKind.CERTIFICATE_SIGNING_REQUEST, req, response.status)
+    await ctx.report(ReportKind.CERTIFICATE_SIGNING_REQUEST, req, response.status)
     return response
 
 
@@ -188,7 +176,7 @@ async def get_15118_ev_certificate(
     ctx: StationContext, req: m.Get15118EVCertificateRequest
 ) -> m.Get15118EVCertificateResponse:
     response = outbound.get_15118_ev_certificate_response()
-    await _report(ctx, ReportKind.CERTIFICATE_REQUEST, req, response.status)
+    await ctx.report(ReportKind.CERTIFICATE_REQUEST, req, response.status)
     return response
 
 
@@ -196,7 +184,7 @@ async def get_certificate_status(
     ctx: StationContext, req: m.GetCertificateStatusRequest
 ) -> m.GetCertificateStatusResponse:
     response = outbound.get_certificate_status_response()
-    await _report(ctx, ReportKind.CERTIFICATE_REQUEST, req, response.status)
+    await ctx.report(ReportKind.CERTIFICATE_REQUEST, req, response.status)
     return response
 
 

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import msgspec
 import pytest
 
+from ampyre.adapters.content import station_report
 from ampyre.adapters.v201 import inbound
 from ampyre.domain.authorization import IdToken
 from ampyre.domain.availability import ConnectorStatus
@@ -369,9 +370,7 @@ def test_data_transfer_passes_any_json(data: Any) -> None:
 
 def test_station_report_keeps_content_status_and_request_id() -> None:
     req = decode({"status": "Installed", "requestId": 12}, m.FirmwareStatusNotificationRequest)
-    report = inbound.station_report(
-        "CS1", ReportKind.FIRMWARE_STATUS, req, NOW, req.status, req.requestId
-    )
+    report = station_report("CS1", ReportKind.FIRMWARE_STATUS, req, NOW, req.status, req.requestId)
     assert report.station_id == "CS1"
     assert report.kind is ReportKind.FIRMWARE_STATUS
     assert report.received_at == NOW
@@ -385,7 +384,7 @@ def test_station_report_content_is_plain_json() -> None:
     req = decode(
         {"type": "StartupOfTheDevice", "timestamp": T0}, m.SecurityEventNotificationRequest
     )
-    report = inbound.station_report("CS1", ReportKind.SECURITY_EVENT, req, NOW, req.type)
+    report = station_report("CS1", ReportKind.SECURITY_EVENT, req, NOW, req.type)
     assert report.status == "StartupOfTheDevice"
     assert report.request_id is None
     assert report.content == {"type": "StartupOfTheDevice", "timestamp": "2025-03-01T10:00:00Z"}

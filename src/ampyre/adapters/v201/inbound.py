@@ -9,13 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from ampyre.adapters.content import content
 from ampyre.adapters.time import utc
 from ampyre.domain.authorization import IdToken
 from ampyre.domain.availability import ConnectorStatus, StatusReport
 from ampyre.domain.data_transfer import DataTransfer
 from ampyre.domain.metering import ENERGY_REGISTER, MeterValue, SampledValue
-from ampyre.domain.reports import ReportKind, StationReport
 from ampyre.domain.station import BootInfo
 from ampyre.domain.transactions import TransactionUpdate, UpdateKind
 from ampyre.messages.v201 import types as m
@@ -149,22 +147,3 @@ def transaction_update(station_id: str, req: m.TransactionEventRequest) -> Trans
 def data_transfer(station_id: str, req: m.DataTransferRequest, now: datetime) -> DataTransfer:
     """2.0.1 `data` is any JSON value; it is passed on as decoded."""
     return DataTransfer(station_id, now, req.vendorId, req.messageId, req.data)
-
-
-def station_report(
-    station_id: str,
-    kind: ReportKind,
-    req: object,
-    now: datetime,
-    status: str | None = None,
-    request_id: int | None = None,
-) -> StationReport:
-    """Any other message, stored as sent with its status (or summary) and requestId."""
-    return StationReport(
-        station_id=station_id,
-        kind=kind,
-        received_at=now,
-        status=_text(status),
-        request_id=request_id,
-        content=content(req),
-    )
