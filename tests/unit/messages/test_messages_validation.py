@@ -29,6 +29,7 @@ from typing import Any
 import jsonschema
 import msgspec
 import pytest
+from schema_examples import deref, example, is_open_object
 
 from ampyre.messages import v16, v201
 from ampyre.messages.v16 import types as t16
@@ -36,7 +37,6 @@ from ampyre.messages.v201 import types as t201
 
 ROOT = Path(__file__).resolve().parents[3]
 
-DATE_TIME = "2024-01-01T00:00:00Z"
 _RFC3339 = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})"
 )
@@ -87,59 +87,6 @@ def load_cases() -> list[Case]:
 
 
 CASES = load_cases()
-
-
-def deref(node: Mapping[str, Any], doc: Mapping[str, Any]) -> Mapping[str, Any]:
-    while "$ref" in node:
-        node = doc["definitions"][node["$ref"].removeprefix("#/definitions/")]
-    return node
-
-
-def is_open_object(node: Mapping[str, Any]) -> bool:
-    return node.get("type") == "object" and node.get("additionalProperties") is not False
-
-
-def example(node: Mapping[str, Any], doc: Mapping[str, Any], *, maximal: bool) -> Any:
-    """A valid instance: required fields only, or every field."""
-    node = deref(node, doc)
-    kind = node.get("type")
-    if "enum" in node:
-        return node["enum"][-1 if maximal else 0]
-    if kind is None:  # 2.0.1 DataTransfer "data": anything
-        return {"any": [1, "x", None, {"nested": True}]} if maximal else "x"
-    if kind == "object":
-        required = node.get("required", [])
-        result = {
-            key: example(sub, doc, maximal=maximal)
-            for key, sub in node.get("properties", {}).items()
-            if maximal or key in required
-        }
-        if maximal and is_open_object(node):
-            result["vendorSpecificKey"] = {"kept": [1, 2.5, "three"]}
-        return result
-    if kind == "array":
-        count = node.get("minItems", 0)
-        if maximal:
-            count = max(count, 1)
-        return [example(node["items"], doc, maximal=maximal) for _ in range(count)]
-    if kind == "string":
-        if node.get("format") == "date-time":
-            return DATE_TIME
-        if node.get("format") == "uri":
-            return "https://example.com/file"
-        if maximal:
-            return "x" * node.get("maxLength", 3)
-        return "x"
-    if kind in ("integer", "number"):
-        convert = int if kind == "integer" else float
-        if maximal:
-            if "maximum" in node:
-                return convert(node["maximum"])
-            return convert(node.get("minimum", 0) + 2)
-        return convert(node.get("minimum", 0))
-    if kind == "boolean":
-        return maximal
-    raise AssertionError(f"unexpected schema node {node}")
 
 
 DELETE = object()
