@@ -72,6 +72,7 @@ class JsonClient:
         self._waiter: asyncio.Future[Any] | None = None
         self._lock = asyncio.Lock()
         self.received_errors: list[bytes] = []
+        self._after_answer: list[Callable[[], object]] = []
 
     async def __aenter__(self) -> Self:
         await self.connect()
@@ -95,9 +96,14 @@ class JsonClient:
         )
         self._reader = asyncio.create_task(self._read(self.ws))
 
-    async def close(self) -> None:
+    async def close(self, graceful: bool = False) -> None:
+        """Close the connection; `graceful` first lets a CALL in flight get its answer."""
         if self.ws is not None:
-            await self.ws.close()
+            if graceful:
+                async with self._lock:
+                    await self.ws.close()
+            else:
+                await self.ws.close()
         if self._reader is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reader
@@ -116,6 +122,10 @@ class JsonClient:
             finally:
                 self.session.expire(pending.deadline)
                 self._waiter = None
+
+    def after_answer(self, action: Callable[[], object]) -> None:
+        """Run `action` once the answer to the CALL being handled has been sent."""
+        self._after_answer.append(action)
 
     async def send_raw(self, text: str | bytes) -> None:
         """Send any text, valid or not (for tests of the server's answers to bad input)."""
@@ -145,6 +155,9 @@ class JsonClient:
                         log.exception("%s: handler failed", self.station_id)
                         frame = self.session.answer_error(event.message_id, InternalError(str(exc)))
                     await ws.send(frame, text=True)
+                    actions, self._after_answer = self._after_answer, []
+                    for action in actions:
+                        action()
                 elif isinstance(event, ResultReceived):
                     self._settle(event.payload)
                 elif isinstance(event, ErrorReceived):
@@ -157,5 +170,8 @@ class JsonClient:
                     log.info("%s: dropped %s", self.station_id, event.reason)
         except ConnectionClosed:
             pass
+        except Exception:
+            log.exception("%s: reader failed; closing the connection", self.station_id)
+            await ws.close(1011, "charge point error")
         finally:
             self._settle(error=ConnectionError(f"{self.station_id}: connection closed"))
