@@ -123,6 +123,87 @@ main.add_command(
 
 
 @main.command()
+@click.option(
+    "--url",
+    default=None,
+    help="CSMS OCPP-J endpoint; stations append /stationId "
+    "[default: the scenario's url, else ws://127.0.0.1:9000/ocpp]",
+)
+@click.option(
+    "--stations",
+    default=None,
+    type=click.IntRange(min=1),
+    help="Number of stations (without --scenario; default 1)",
+)
+@click.option(
+    "--version", "version", default=None, help="1.6, 2.0.1, or a mix like 1.6:50,2.0.1:50"
+)
+@click.option("--evses", default=None, type=click.IntRange(1, 32), help="EVSEs per station")
+@click.option(
+    "--duration",
+    default=None,
+    type=click.FloatRange(min=0),
+    help="Seconds to run (0: until interrupted)",
+)
+@click.option(
+    "--scenario",
+    "scenario_file",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="TOML scenario file (see docs/simulator.md)",
+)
+@click.option("--seed", default=None, type=int, help="Random seed (same seed, same run)")
+@click.option("--json", "as_json", is_flag=True, help="JSON lines instead of the live view")
+def sim(
+    url: str | None,
+    stations: int | None,
+    version: str | None,
+    evses: int | None,
+    duration: float | None,
+    scenario_file: str | None,
+    seed: int | None,
+    as_json: bool,
+) -> None:
+    """Run simulated charge points (OCPP 1.6 and 2.0.1) against any CSMS."""
+    from pathlib import Path
+
+    from ampyre.simulator import scenario as scenarios
+    from ampyre.simulator.fleet import Fleet
+    from ampyre.simulator.view import show
+
+    try:
+        plan = scenarios.load(Path(scenario_file)) if scenario_file else scenarios.Scenario()
+        changes = {"count": stations, "versions": version, "evses": evses}
+        group_changes = {k: v for k, v in changes.items() if v is not None}
+        if group_changes:
+            if len(plan.groups) > 1:
+                raise click.UsageError("--stations/--version/--evses need a one-group scenario")
+            group = scenarios.Group.model_validate({**plan.groups[0].model_dump(), **group_changes})
+            plan = plan.model_copy(update={"groups": [group]})
+        if duration is not None:
+            plan = plan.model_copy(update={"duration": duration})
+        if seed is not None:
+            plan = plan.model_copy(update={"seed": seed})
+    except (scenarios.ScenarioError, ValueError) as exc:
+        raise click.UsageError(str(exc)) from None
+    target = url or plan.url or "ws://127.0.0.1:9000/ocpp"
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+    async def run() -> None:
+        fleet = Fleet(target, plan)
+        view = asyncio.create_task(show(fleet, as_json))
+        try:
+            await fleet.run()
+        finally:
+            view.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await view
+
+    with contextlib.suppress(KeyboardInterrupt):
+        _run(run())
+
+
+@main.command()
 @click.option("--database-url", default=None, help="SQLAlchemy URL [env AMPYRE_DATABASE_URL]")
 def migrate(database_url: str | None) -> None:
     """Create or upgrade the database schema to the newest version."""
