@@ -37,3 +37,8 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+
+# The long benchmark (~6 min, not part of `make test`): bench vs. echo ceiling vs. ampyre serve.
+.PHONY: bench-long
+bench-long: $(STAMP)
+	$(BIN)/python benchmarks/run.py --out benchmarks/results

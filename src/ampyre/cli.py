@@ -244,16 +244,33 @@ def migrate(database_url: str | None) -> None:
     "--duration",
     default=10.0,
     show_default=True,
-    type=click.FloatRange(min=0.1),
-    help="Seconds of traffic after the boot storm",
+    type=click.FloatRange(min=0),
+    help="Seconds of traffic (or of holding, with --idle) after the boot storm",
 )
 @click.option(
     "--rate",
     default=None,
     type=click.FloatRange(min=0.1),
-    help="Total messages/s (default: closed loop)",
+    help="Total messages/s offered (default: closed loop)",
 )
 @click.option("--closed-loop", is_flag=True, help="Each station sends on each answer (default)")
+@click.option(
+    "--idle", is_flag=True, help="Hold the stations with heartbeats only; report RSS per station"
+)
+@click.option(
+    "--heartbeat-interval",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds between heartbeats of a station in --idle mode",
+)
+@click.option(
+    "--connect-concurrency",
+    default=500,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Handshakes and boots in flight at once during the boot storm",
+)
 @click.option("--json", "json_file", default=None, help="Also write the result to this file")
 @click.option("--server-pid", default=None, type=int, help="PID of the server, to report its RSS")
 @click.option("--timeout", default=30.0, show_default=True, help="Seconds to wait per answer")
@@ -264,6 +281,9 @@ def bench(
     duration: float,
     rate: float | None,
     closed_loop: bool,
+    idle: bool,
+    heartbeat_interval: float,
+    connect_concurrency: int,
     json_file: str | None,
     server_pid: int | None,
     timeout: float,
@@ -273,19 +293,42 @@ def bench(
 
     from ampyre.simulator import bench as bench_module
 
-    if closed_loop and rate is not None:
-        raise click.UsageError("--rate and --closed-loop exclude each other")
+    if sum((closed_loop, rate is not None, idle)) > 1:
+        raise click.UsageError("--rate, --closed-loop and --idle exclude each other")
+    try:
+        bench_module.parse_mix(version)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     holder: list[bench_module.BenchResult] = []
 
     async def go() -> None:
-        holder.append(
-            await bench_module.run(url, stations, version, duration, rate, server_pid, timeout)
+        result = await bench_module.run(
+            url,
+            stations,
+            version,
+            duration,
+            rate,
+            server_pid,
+            timeout,
+            connect_concurrency=connect_concurrency,
+            idle=idle,
+            heartbeat_interval=heartbeat_interval,
         )
+        holder.append(result)
 
     _run(go())
-    result = holder[0]
-    summary = result.summary()
-    for key, value in summary.items():
-        click.echo(f"{key:>18}: {value}")
+    for key, value in holder[0].summary().items():
+        if value is not None:
+            click.echo(f"{key:>26}: {value}")
     if json_file:
-        bench_module.write_json(result, Path(json_file))
+        bench_module.write_json(holder[0], Path(json_file))
+
+
+@main.command("bench-echo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=9100, show_default=True, type=click.IntRange(0, 65535))
+def bench_echo(host: str, port: int) -> None:
+    """A raw OCPP-J echo CSMS (no validation, no database): the ceiling of `ampyre bench`."""
+    from ampyre.simulator.echo_server import serve_forever
+
+    serve_forever(host, port)

@@ -9,7 +9,12 @@ from typing import TYPE_CHECKING, Any
 from ampyre.messages.v16 import types as m
 from ampyre.protocol.errors import NotSupported
 from ampyre.protocol.versions import OcppVersion
+from ampyre.simulator import agent_v16_security, agent_v16_smart_charging
 from ampyre.simulator.agent import Message, Outgoing
+from ampyre.simulator.agent_v16_reservations import LocalList, Reservations
+from ampyre.simulator.agent_v16_security import Security
+from ampyre.simulator.agent_v16_smart_charging import SmartCharging
+from ampyre.simulator.agent_v16_transfers import Transfers
 from ampyre.simulator.model import Connector, Evse, Plug, Session
 
 if TYPE_CHECKING:
@@ -32,8 +37,21 @@ _DEFAULT_CONFIG = {
     "NumberOfConnectors": "1",
     "SupportedFeatureProfiles": "Core,FirmwareManagement,LocalAuthListManagement,"
     "Reservation,SmartCharging,RemoteTrigger",
+    "LocalAuthListMaxLength": "1000",
+    "SendLocalListMaxLength": "100",
+    "ReserveConnectorZeroSupported": "false",
+    **agent_v16_smart_charging.CONFIG,
+    **agent_v16_security.CONFIG,
 }
-_READ_ONLY = {"NumberOfConnectors", "SupportedFeatureProfiles"}
+_READ_ONLY = {
+    "NumberOfConnectors",
+    "SupportedFeatureProfiles",
+    "LocalAuthListMaxLength",
+    "SendLocalListMaxLength",
+    "ReserveConnectorZeroSupported",
+    *agent_v16_smart_charging.READ_ONLY,
+    *agent_v16_security.READ_ONLY,
+}
 
 
 class AgentV16:
@@ -46,6 +64,13 @@ class AgentV16:
             model.config.setdefault(key, value)
         model.config["NumberOfConnectors"] = str(len(model.evses))
         model.read_only.update(_READ_ONLY)
+        #: lines for the SecurityLog that GetLog uploads
+        self.security_log: list[str] = []
+        self.reservations = Reservations(self)
+        self.local_list = LocalList(self)
+        self.smart_charging = SmartCharging(self)
+        self.transfers = Transfers(self)
+        self.security = Security(self)
         self.handlers: dict[str, Handler] = {
             "RemoteStartTransaction": self.remote_start,
             "RemoteStopTransaction": self.remote_stop,
@@ -57,6 +82,11 @@ class AgentV16:
             "TriggerMessage": self.trigger_message,
             "ClearCache": self.clear_cache,
             "DataTransfer": self.data_transfer,
+            **self.reservations.handlers(),
+            **self.local_list.handlers(),
+            **self.smart_charging.handlers(),
+            **self.transfers.handlers(),
+            **self.security.handlers(),
         }
 
     # --- messages to the CSMS -------------------------------------------------------------------
@@ -100,6 +130,7 @@ class AgentV16:
             timestamp=now,
             reservationId=session.reservation_id,
         )
+        self.smart_charging.session_started(session)
         return Outgoing("StartTransaction", payload, session, transactional=True)
 
     def start_answer(self, session: Session, answer: m.StartTransactionResponse) -> str | None:
@@ -152,6 +183,7 @@ class AgentV16:
             idTag=(session.id_token or "")[:20] or None,
             reason=_REASONS.get(trigger, m.Reason.Other),
         )
+        self.smart_charging.session_ended(session)
         return Outgoing("StopTransaction", payload, session, transactional=True)
 
     def prepare(self, outgoing: Outgoing) -> Message:
@@ -171,22 +203,48 @@ class AgentV16:
             raise NotSupported(f"{action} is not supported by this simulated charge point")
         return await handler(payload)
 
+    async def call(self, action: str, payload: Any) -> Any:
+        return await self.station.call(action, payload)
+
     def _later(self, coro: Coroutine[Any, Any, Any]) -> None:
         """Act after answering, as a real station does (the answer leaves first)."""
         self.station.after_answer(coro)
+
+    def _evse(self, connector_id: int | None) -> Evse | None:
+        try:
+            return self.station.model.evse(connector_id) if connector_id else None
+        except KeyError:
+            return None
 
     async def remote_start(
         self, req: m.RemoteStartTransactionRequest
     ) -> m.RemoteStartTransactionResponse:
         model = self.station.model
-        evse = model.evse(req.connectorId) if req.connectorId else model.free_evse()
+        if req.connectorId:
+            evse = self._evse(req.connectorId)
+        else:  # the connector reserved for this idTag, else any free one
+            reserved = [
+                e for e in model.evses if e.reservation and e.reservation.id_token == req.idTag
+            ]
+            evse = reserved[0] if reserved else model.free_evse()
+        profile = req.chargingProfile
+        rejected = m.RemoteStartTransactionResponse(status=m.RemoteStartStopStatus.Rejected)
         if (
             evse is None
             or not evse.operative
             or evse.session is not None
             or (evse.reservation is not None and evse.reservation.id_token != req.idTag)
         ):
-            return m.RemoteStartTransactionResponse(status=m.RemoteStartStopStatus.Rejected)
+            return rejected
+        if profile is not None and self.smart_charging.supported():
+            # 5.16.2: a TxProfile without transactionId, installed when the session starts
+            if (
+                profile.chargingProfilePurpose != m.ChargingProfilePurposeType.TxProfile
+                or profile.transactionId is not None
+            ):
+                return rejected
+            self.smart_charging.pending[evse.id] = profile
+            self.smart_charging.follow()
         self._later(
             self.station.start_charging(
                 evse.id, req.idTag, None, authorize=False, trigger="RemoteStart"
@@ -210,9 +268,8 @@ class AgentV16:
         return m.ResetResponse(status=m.ResetStatus.Accepted)
 
     async def unlock(self, req: m.UnlockConnectorRequest) -> m.UnlockConnectorResponse:
-        try:
-            evse = self.station.model.evse(req.connectorId)
-        except KeyError:
+        evse = self._evse(req.connectorId)
+        if evse is None:
             return m.UnlockConnectorResponse(status=m.UnlockStatus.NotSupported)
         if evse.session is not None and not evse.session.ended:
             self._later(self.station.stop_charging(evse.id, "UnlockCommand"))
@@ -223,10 +280,15 @@ class AgentV16:
         self, req: m.ChangeAvailabilityRequest
     ) -> m.ChangeAvailabilityResponse:
         model = self.station.model
-        targets = model.evses if req.connectorId == 0 else [model.evse(req.connectorId)]
+        target = self._evse(req.connectorId)
+        if req.connectorId != 0 and target is None:
+            return m.ChangeAvailabilityResponse(status=m.AvailabilityStatus.Rejected)
+        targets = model.evses if target is None else [target]
         operative = req.type == m.AvailabilityType.Operative
         scheduled = False
         for evse in targets:
+            if not operative and evse.reservation is not None:
+                self.reservations.release(evse, notify=False)  # 5.13: Unavailable ends it
             if evse.session is not None and not evse.session.ended and not operative:
                 evse.pending_inoperative = True  # takes effect when the session ends
                 scheduled = True
@@ -267,46 +329,45 @@ class AgentV16:
             configurationKey=known or None, unknownKey=unknown or None
         )
 
-    async def trigger_message(self, req: m.TriggerMessageRequest) -> m.TriggerMessageResponse:
+    def trigger(self, message: str, connector_id: int | None) -> bool:
+        """Send a triggered BootNotification, Heartbeat, StatusNotification or MeterValues
+        (after the answer); False when the message or connector is not known."""
         station = self.station
-        model = station.model
-        trigger = req.requestedMessage
-        evses = [model.evse(req.connectorId)] if req.connectorId else model.evses
-        if trigger == m.MessageTrigger.BootNotification:
-            action, payload = self.boot()
-            self._later(station.call(action, payload))
-        elif trigger == m.MessageTrigger.Heartbeat:
-            self._later(station.call(*self.heartbeat()))
-        elif trigger == m.MessageTrigger.StatusNotification:
+        if connector_id:
+            evse = self._evse(connector_id)
+            if evse is None:
+                return False
+            evses = [evse]
+        else:
+            evses = station.model.evses
+        if message == "BootNotification":
+            self._later(self.call(*self.boot()))
+        elif message == "Heartbeat":
+            self._later(self.call(*self.heartbeat()))
+        elif message == "StatusNotification":
             for evse in evses:
                 self._later(station.send_status(evse))
-        elif trigger == m.MessageTrigger.MeterValues:
+        elif message == "MeterValues":
             for evse in evses:
                 outgoing = self.meter(evse, evse.session, station.now(), "Trigger")
                 self._later(station.send(outgoing))
-        elif trigger in (
-            m.MessageTrigger.DiagnosticsStatusNotification,
-            m.MessageTrigger.FirmwareStatusNotification,
-        ):
-            self._later(self._send_trigger_status(trigger))
         else:
-            return m.TriggerMessageResponse(status=m.TriggerMessageStatus.NotImplemented)
-        return m.TriggerMessageResponse(status=m.TriggerMessageStatus.Accepted)
+            return False
+        return True
 
-    async def _send_trigger_status(self, trigger: m.MessageTrigger) -> None:
-        model = self.station.model
+    async def trigger_message(self, req: m.TriggerMessageRequest) -> m.TriggerMessageResponse:
+        trigger = req.requestedMessage
         if trigger == m.MessageTrigger.FirmwareStatusNotification:
-            await self.station.call(
-                "FirmwareStatusNotification",
-                m.FirmwareStatusNotificationRequest(status=m.FirmwareStatus(model.firmware_status)),
-            )
-        else:
-            await self.station.call(
-                "DiagnosticsStatusNotification",
-                m.DiagnosticsStatusNotificationRequest(
-                    status=m.DiagnosticsStatus(model.diagnostics_status)
-                ),
-            )
+            status = self.transfers.plain_trigger_status()
+            request: Any = m.FirmwareStatusNotificationRequest(status=status)
+            self._later(self.call(trigger.value, request))
+        elif trigger == m.MessageTrigger.DiagnosticsStatusNotification:
+            diagnostics = self.transfers.diagnostics_trigger_status()
+            request = m.DiagnosticsStatusNotificationRequest(status=diagnostics)
+            self._later(self.call(trigger.value, request))
+        elif not self.trigger(trigger.value, req.connectorId):
+            return m.TriggerMessageResponse(status=m.TriggerMessageStatus.Rejected)
+        return m.TriggerMessageResponse(status=m.TriggerMessageStatus.Accepted)
 
     async def clear_cache(self, req: m.ClearCacheRequest) -> m.ClearCacheResponse:
         self.station.model.auth_cache.clear()

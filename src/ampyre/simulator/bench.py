@@ -1,30 +1,42 @@
 """`ampyre bench`: connect N stations to any CSMS URL, boot them, drive a message mix, measure.
 
-Closed loop (each station sends its next message when the previous one is answered) or a
-fixed total rate. Prints stations accepted and the boot-storm time, messages/s, latency
-percentiles, CallErrors and unanswered messages, and the server's RSS when given its PID.
+After the boot storm (at most `connect_concurrency` handshakes at a time): closed loop (each
+station sends on each answer), fixed rate (`rate` slots/s in total, each taken by an idle
+station, as OCPP-J allows one CALL in flight) or idle (a Heartbeat every
+`heartbeat_interval` s). Accounting: an answer is a message; a CALLERROR a `call_errors`; a
+CALLRESULT its schema rejects an `invalid_answers`; a timeout an `unanswered`; a CALL in
+flight when the connection drops is `lost`. See docs/performance.md.
 """
 
 from __future__ import annotations
 
+import array
 import asyncio
 import dataclasses
+import gc
 import itertools
 import json
+import math
+import os
 import random
 import resource
+import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ampyre.messages.v16 import types as m16
-from ampyre.messages.v201 import types as m201
+from websockets.exceptions import ConnectionClosed
+from websockets.protocol import State
+
 from ampyre.protocol.versions import OcppVersion
 from ampyre.simulator.client import CallErrorReceived, JsonClient
 
 Message = tuple[str, Any]
+#: yields the next CALL; is sent the answer to the previous one (None when it failed)
+Mix = Generator[Message, Any, None]
+_clock = time.perf_counter
 
 
 def parse_mix(text: str) -> list[tuple[OcppVersion, int]]:
@@ -32,116 +44,86 @@ def parse_mix(text: str) -> list[tuple[OcppVersion, int]]:
     mix = []
     for part in text.split(","):
         name, _, weight = part.partition(":")
-        mix.append((OcppVersion(name.strip()), int(weight or 1)))
+        try:
+            mix.append((OcppVersion(name.strip()), int(weight or 1)))
+        except ValueError:
+            mix.append((OcppVersion.V15, 0))
+    if any(v not in MIXES or w < 0 for v, w in mix) or not sum(w for _, w in mix):
+        raise ValueError(f"bad version mix {text!r}: use 1.6, 2.0.1 or 1.6:50,2.0.1:50")
     return mix
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+def allocate(mix: list[tuple[OcppVersion, int]], stations: int) -> list[OcppVersion]:
+    """Exactly proportional counts per version (largest remainder), in a fixed order."""
+    total = sum(w for _, w in mix)
+    exact = [stations * w / total for _, w in mix]
+    counts = [int(x) for x in exact]
+    by_remainder = sorted(range(len(mix)), key=lambda i: counts[i] - exact[i])
+    for i in by_remainder[: stations - sum(counts)]:
+        counts[i] += 1
+    return [v for (v, _), n in zip(mix, counts, strict=True) for _ in range(n)]
 
 
-def messages_v16(station: str) -> Iterator[Message]:
-    """Heartbeat, status, and sessions with meter values: a 1.6 station's everyday traffic."""
-    yield (
-        "BootNotification",
-        m16.BootNotificationRequest(
-            chargePointVendor="AmpyreBench",
-            chargePointModel="Bench16",
-            chargePointSerialNumber=station,
-        ),
-    )
+def messages_v16(station: str, tag: str) -> Mix:
+    """Heartbeat, status, sessions with meter values (dicts, validated by JsonClient.call)."""
+    vendor = {"chargePointVendor": "AmpyreBench", "chargePointModel": "Bench16"}
+    yield "BootNotification", vendor | {"chargePointSerialNumber": station}
     for session in itertools.count():
         meter = session * 10_000
-        yield "Heartbeat", m16.HeartbeatRequest()
-        yield (
-            "StatusNotification",
-            m16.StatusNotificationRequest(
-                connectorId=1,
-                errorCode=m16.ChargePointErrorCode.NoError,
-                status=m16.ChargePointStatus.Charging,
-                timestamp=_now(),
-            ),
-        )
-        start = m16.StartTransactionRequest(
-            connectorId=1, idTag="BENCH", meterStart=meter, timestamp=_now()
-        )
-        yield "StartTransaction", start
+        yield "Heartbeat", {}
+        yield "StatusNotification", {
+            "connectorId": 1, "errorCode": "NoError", "status": "Charging", "timestamp": _now()
+        }  # fmt: skip
+        answer = yield "StartTransaction", {
+            "connectorId": 1, "idTag": "BENCH", "meterStart": meter, "timestamp": _now()
+        }  # fmt: skip
+        tx = answer.transactionId if answer is not None else -1
         for step in range(1, 4):
-            yield (
-                "MeterValues",
-                m16.MeterValuesRequest(
-                    connectorId=1,
-                    transactionId=-1,  # filled in from the start's answer
-                    meterValue=[
-                        m16.MeterValue(
-                            timestamp=_now(),
-                            sampledValue=[m16.SampledValue(value=str(meter + step * 1000))],
-                        )
-                    ],
-                ),
-            )
-        yield (
-            "StopTransaction",
-            m16.StopTransactionRequest(transactionId=-1, meterStop=meter + 4000, timestamp=_now()),
-        )
+            sample = {"timestamp": _now(), "sampledValue": [{"value": str(meter + step * 1000)}]}
+            yield "MeterValues", {"connectorId": 1, "transactionId": tx, "meterValue": [sample]}
+        stop = {"transactionId": tx, "meterStop": meter + 4000, "timestamp": _now()}
+        yield "StopTransaction", stop
 
 
-_E = m201.TransactionEventEnumType
-_T = m201.TriggerReasonEnumType
-_SESSION_201 = [(_E.Started, _T.Authorized)]
-_SESSION_201 += [(_E.Updated, _T.MeterValuePeriodic)] * 3 + [(_E.Ended, _T.EVCommunicationLost)]
+_SESSION_201 = [("Started", "Authorized")] + [("Updated", "MeterValuePeriodic")] * 3
+_SESSION_201 += [("Ended", "EVCommunicationLost")]
 
 
-def messages_v201(station: str) -> Iterator[Message]:
-    yield (
-        "BootNotification",
-        m201.BootNotificationRequest(
-            reason=m201.BootReasonEnumType.PowerUp,
-            chargingStation=m201.ChargingStationType(
-                vendorName="AmpyreBench", model="Bench201", serialNumber=station
-            ),
-        ),
-    )
+def messages_v201(station: str, tag: str) -> Mix:
+    """The 2.0.1 counterpart: Heartbeat, StatusNotification, TransactionEvent x 5."""
+    cs = {"vendorName": "AmpyreBench", "model": "Bench201", "serialNumber": station}
+    yield "BootNotification", {"reason": "PowerUp", "chargingStation": cs}
     for session in itertools.count():
         meter = float(session * 10_000)
-        tx = m201.TransactionType(transactionId=f"{station}-{session}")
-        yield "Heartbeat", m201.HeartbeatRequest()
-        yield (
-            "StatusNotification",
-            m201.StatusNotificationRequest(
-                timestamp=_now(),
-                connectorStatus=m201.ConnectorStatusEnumType.Occupied,
-                evseId=1,
-                connectorId=1,
-            ),
-        )
+        tx = {"transactionId": f"{tag}-{station}-{session}"[-36:]}
+        yield "Heartbeat", {}
+        yield "StatusNotification", {
+            "timestamp": _now(), "connectorStatus": "Occupied", "evseId": 1, "connectorId": 1
+        }  # fmt: skip
         for seq, (event, trigger) in enumerate(_SESSION_201):
-            yield (
-                "TransactionEvent",
-                m201.TransactionEventRequest(
-                    eventType=event,
-                    timestamp=_now(),
-                    triggerReason=trigger,
-                    seqNo=seq,
-                    transactionInfo=tx,
-                    evse=m201.EVSEType(id=1, connectorId=1) if seq == 0 else None,
-                    idToken=m201.IdTokenType(idToken="BENCH", type=m201.IdTokenEnumType.ISO14443)
-                    if seq == 0
-                    else None,
-                    meterValue=[
-                        m201.MeterValueType(
-                            timestamp=_now(),
-                            sampledValue=[m201.SampledValueType(value=meter + seq * 1000)],
-                        )
-                    ],
-                ),
-            )
+            sample = {"timestamp": _now(), "sampledValue": [{"value": meter + seq * 1000}]}
+            payload: dict[str, Any] = {"eventType": event, "triggerReason": trigger, "seqNo": seq}
+            payload |= {"timestamp": _now(), "transactionInfo": tx, "meterValue": [sample]}
+            if seq == 0:
+                payload |= {"evse": _EVSE, "idToken": _TOKEN}
+            yield "TransactionEvent", payload
 
 
-MIXES: dict[OcppVersion, Callable[[str], Iterator[Message]]] = {
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+_EVSE = {"id": 1, "connectorId": 1}
+_TOKEN = {"idToken": "BENCH", "type": "ISO14443"}
+MIXES: dict[OcppVersion, Callable[[str, str], Mix]] = {
     OcppVersion.V16: messages_v16,
     OcppVersion.V201: messages_v201,
 }
+
+
+def percentile(ordered: list[float], p: float) -> float | None:
+    """Nearest-rank percentile (p in 0..100) of an ascending list: a value that was measured."""
+    return round(ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)], 2) if ordered else None
 
 
 @dataclasses.dataclass
@@ -149,30 +131,50 @@ class BenchResult:
     url: str
     stations: int
     versions: str
-    duration_s: float
     mode: str
+    duration_s: float
+    offered_per_s: float | None = None
     accepted: int = 0
     connect_failures: int = 0
+    #: booted but not Accepted: Pending/Rejected, CALLERROR, timeout or closed
+    not_accepted: int = 0
     boot_storm_s: float = 0.0
+    elapsed_s: float = 0.0
+    sent: int = 0
     messages: int = 0
     call_errors: int = 0
+    invalid_answers: int = 0
     unanswered: int = 0
-    latencies_ms: list[float] = dataclasses.field(default_factory=list, repr=False)
+    lost: int = 0
+    not_sent: int = 0
+    max_send_lag_ms: float = 0.0
+    disconnected: int = 0
+    connected_at_end: int = 0
+    client_rss_kb: int | None = None
+    client_rss_per_station_kb: float | None = None
+    client_cpu_pct: float | None = None
     server_rss_kb: int | None = None
+    server_rss_peak_kb: int | None = None
+    server_cpu_pct: float | None = None
+    latencies_ms: array.array[float] = dataclasses.field(
+        default_factory=lambda: array.array("d"), repr=False
+    )
+    boot_ms: array.array[float] = dataclasses.field(
+        default_factory=lambda: array.array("d"), repr=False
+    )
 
     def summary(self) -> dict[str, Any]:
-        lat = sorted(self.latencies_ms)
-
-        def pct(p: float) -> float | None:
-            return round(lat[min(len(lat) - 1, int(p * len(lat)))], 3) if lat else None
-
-        data = {k: v for k, v in dataclasses.asdict(self).items() if k != "latencies_ms"}
+        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.repr}
+        lat, boot = sorted(self.latencies_ms), sorted(self.boot_ms)
+        secs = self.elapsed_s
         data.update(
-            msgs_per_s=round(self.messages / self.duration_s, 1) if self.duration_s else 0,
-            p50_ms=pct(0.50),
-            p95_ms=pct(0.95),
-            p99_ms=pct(0.99),
-            max_ms=pct(1.0),
+            sent_per_s=round(self.sent / secs, 1) if secs else 0.0,
+            msgs_per_s=round(self.messages / secs, 1) if secs else 0.0,
+            errors=self.call_errors + self.invalid_answers,
+            boot_p50_ms=percentile(boot, 50),
+            boot_max_ms=percentile(boot, 100),
+            **{f"p{p}_ms": percentile(lat, p) for p in (50, 95, 99)},
+            max_ms=percentile(lat, 100),
         )
         return data
 
@@ -184,39 +186,62 @@ def raise_fd_limit() -> int:
     return hard
 
 
-def rss_kb(pid: int) -> int | None:
+def rss_kb(pid: int | str = "self") -> int | None:
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
     except OSError:
         return None
-    return None
+    return next((int(line.split()[1]) for line in lines if line.startswith("VmRSS:")), None)
+
+
+def cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class _Station:
-    def __init__(self, client: JsonClient, messages: Iterator[Message]) -> None:
+    __slots__ = ("answer", "client", "dropped", "messages")
+
+    def __init__(self, client: JsonClient, messages: Mix) -> None:
         self.client = client
         self.messages = messages
-        self.transaction_id = 0
+        self.answer: Any = None
+        self.dropped = False
+
+    @property
+    def alive(self) -> bool:
+        return not self.dropped and getattr(self.client.ws, "state", None) is State.OPEN
 
     async def send_next(self, result: BenchResult, timeout: float) -> None:
-        action, payload = next(self.messages)
-        if action in ("MeterValues", "StopTransaction") and hasattr(payload, "transactionId"):
-            payload.transactionId = self.transaction_id
-        started = time.perf_counter()
+        action, payload = self.messages.send(self.answer)
+        self.answer = await self.send(action, payload, result, timeout)
+
+    async def send(self, action: str, payload: Any, result: BenchResult, timeout: float) -> Any:
+        """One CALL, accounted for; its answer, or None when there was none."""
+        result.sent += 1
+        started = _clock()
         try:
             answer = await self.client.call(action, payload, timeout)
         except CallErrorReceived:
             result.call_errors += 1
-            return
-        except (TimeoutError, ConnectionError):
+        except ValueError:
+            result.invalid_answers += 1
+        except TimeoutError:
             result.unanswered += 1
-            return
-        result.latencies_ms.append((time.perf_counter() - started) * 1000)
-        result.messages += 1
-        if action == "StartTransaction":
-            self.transaction_id = answer.transactionId
+        except (ConnectionError, ConnectionClosed):
+            result.lost += 1
+            self.dropped = True
+        else:
+            result.latencies_ms.append((_clock() - started) * 1000)
+            result.messages += 1
+            return answer
+        return None
 
 
 async def run(
@@ -230,64 +255,144 @@ async def run(
     connect_concurrency: int = 500,
     prefix: str = "bench",
     seed: int = 1,
+    idle: bool = False,
+    heartbeat_interval: float = 60.0,
 ) -> BenchResult:
+    """Boot `stations` stations at `url`, drive `duration` s of traffic, close, measure."""
     raise_fd_limit()
-    mix = parse_mix(versions)
     rng = random.Random(seed)
-    chosen = rng.choices([v for v, _ in mix], weights=[w for _, w in mix], k=stations)
-    result = BenchResult(
-        url, stations, versions, duration, "closed-loop" if rate is None else f"rate {rate}/s"
-    )
-    gate = asyncio.Semaphore(connect_concurrency)
-    fleet: list[_Station] = []
+    chosen = allocate(parse_mix(versions), stations)
+    rng.shuffle(chosen)
+    mode = "idle" if idle else "closed-loop" if rate is None else "fixed-rate"
+    result = BenchResult(url, stations, versions, mode, duration, None if idle else rate)
+    rss_before = rss_kb() or 0
+    monitor = asyncio.create_task(_watch_server(server_pid, result)) if server_pid else None
+    bench = _Bench(result, timeout)
+    await bench.boot_storm(url, chosen, prefix, connect_concurrency)
+    gc.collect()
+    gc.freeze()  # the fleet lives until the end: keep it out of every later collection
+    cpu_before, server_cpu_before, began = time.process_time(), cpu_seconds(server_pid), _clock()
+    bench.end = began + duration
+    try:
+        if idle:
+            await bench.hold(heartbeat_interval, rng)
+        elif rate is None:
+            await asyncio.gather(*(bench.closed_loop(s) for s in bench.fleet))
+        else:
+            await bench.fixed_rate(rate, duration)
+    finally:
+        gc.unfreeze()
+    elapsed = max(_clock() - began, 1e-6)
+    result.elapsed_s = round(elapsed, 3)
+    result.client_cpu_pct = round(100 * (time.process_time() - cpu_before) / elapsed, 1)
+    if (server_cpu := cpu_seconds(server_pid)) is not None and server_cpu_before is not None:
+        result.server_cpu_pct = round(100 * (server_cpu - server_cpu_before) / elapsed, 1)
+    result.connected_at_end = sum(s.alive for s in bench.fleet)
+    result.disconnected = result.accepted - result.connected_at_end
+    result.client_rss_kb = rss_kb()
+    if result.client_rss_kb and result.accepted:
+        per_station = (result.client_rss_kb - rss_before) / result.accepted
+        result.client_rss_per_station_kb = round(per_station, 1)
+    if monitor is not None and server_pid is not None:
+        monitor.cancel()
+        result.server_rss_kb = rss_kb(server_pid)
+    await asyncio.gather(*(s.client.close() for s in bench.fleet))
+    return result
 
-    async def boot(index: int, version: OcppVersion) -> None:
-        station_id = f"{prefix}-{index:05d}"
-        client = JsonClient(url, station_id, version, call_timeout=timeout)
-        async with gate:
-            try:
-                await client.connect()
-                station = _Station(client, MIXES[version](station_id))
-                action, payload = next(station.messages)
-                answer = await client.call(action, payload, timeout)
-            except Exception:  # refused, timed out, closed: all count as a failed connect
-                result.connect_failures += 1
+
+async def _watch_server(pid: int, result: BenchResult) -> None:
+    while True:
+        if (rss := rss_kb(pid)) is not None:
+            result.server_rss_peak_kb = max(rss, result.server_rss_peak_kb or 0)
+        await asyncio.sleep(0.5)
+
+
+class _Bench:
+    def __init__(self, result: BenchResult, timeout: float) -> None:
+        self.result = result
+        self.timeout = timeout
+        self.fleet: list[_Station] = []
+        self.end = 0.0
+        self.tag = secrets.token_hex(3)  # makes 2.0.1 transactionIds unique per run
+
+    async def boot_storm(
+        self, url: str, chosen: list[OcppVersion], prefix: str, concurrency: int
+    ) -> None:
+        """Connect and boot every station; the storm lasts until the last one is accepted."""
+        result, gate = self.result, asyncio.Semaphore(concurrency)
+        began = last_accept = _clock()
+
+        async def boot(index: int, version: OcppVersion) -> None:
+            nonlocal last_accept
+            station_id = f"{prefix}-{index:05d}"
+            client = JsonClient(url, station_id, version, call_timeout=self.timeout)
+            station = _Station(client, MIXES[version](station_id, self.tag))
+            async with gate:
+                started = _clock()
+                try:
+                    await client.connect()
+                except Exception:  # refused, handshake failed or timed out
+                    result.connect_failures += 1
+                    return
+                action, payload = station.messages.send(None)
+                try:
+                    answer = await client.call(action, payload, self.timeout)
+                except Exception:  # CallError, invalid answer, timeout, closed
+                    answer = None
+            if answer is None or answer.status != "Accepted":
+                result.not_accepted += 1
                 await client.close()
                 return
-        if answer.status == "Accepted":
+            last_accept = _clock()
+            result.boot_ms.append((last_accept - started) * 1000)
             result.accepted += 1
-            fleet.append(station)
+            self.fleet.append(station)
 
-    began = time.perf_counter()
-    await asyncio.gather(*(boot(i, v) for i, v in enumerate(chosen)))
-    result.boot_storm_s = round(time.perf_counter() - began, 3)
-    result.latencies_ms.clear()
+        await asyncio.gather(*(boot(i, v) for i, v in enumerate(chosen)))
+        result.boot_storm_s = round(last_accept - began, 3)
 
-    deadline = time.perf_counter() + duration
+    async def closed_loop(self, station: _Station) -> None:
+        while station.alive and _clock() < self.end:
+            await station.send_next(self.result, self.timeout)
 
-    async def closed_loop(station: _Station) -> None:
-        while time.perf_counter() < deadline:
-            await station.send_next(result, timeout)
+    async def fixed_rate(self, rate: float, duration: float) -> None:
+        """Slots at exactly `rate`/s; an idle station takes the oldest slot waiting."""
+        result, slots = self.result, asyncio.Queue[float | None]()
 
-    async def paced(station: _Station, interval: float, offset: float) -> None:
-        await asyncio.sleep(offset)
-        next_at = time.perf_counter()
-        while next_at < deadline:
-            await station.send_next(result, timeout)
-            next_at += interval
-            await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+        async def worker(station: _Station) -> None:
+            while station.alive and (slot := await slots.get()) is not None:
+                result.max_send_lag_ms = max(result.max_send_lag_ms, (_clock() - slot) * 1000)
+                await station.send_next(result, self.timeout)
 
-    began = time.perf_counter()
-    if rate is None:
-        await asyncio.gather(*(closed_loop(s) for s in fleet))
-    else:
-        interval = len(fleet) / rate if fleet else 1.0
-        await asyncio.gather(*(paced(s, interval, rng.random() * interval) for s in fleet))
-    result.duration_s = round(time.perf_counter() - began, 3)
-    if server_pid is not None:
-        result.server_rss_kb = rss_kb(server_pid)
-    await asyncio.gather(*(s.client.close() for s in fleet))
-    return result
+        workers = [asyncio.create_task(worker(s)) for s in self.fleet]
+        began, issued = _clock(), 0
+        total = max(1, round(duration * rate))
+        while issued < total:
+            due = min(int((_clock() - began) * rate) + 1, total)
+            for k in range(issued, due):
+                slots.put_nowait(began + k / rate)
+            issued = max(issued, due)
+            await asyncio.sleep(max(0.002, began + issued / rate - _clock()))  # 2 ms ticks
+        result.max_send_lag_ms = round(result.max_send_lag_ms, 2)
+        while not slots.empty():
+            slots.get_nowait()
+            result.not_sent += 1
+        for _ in workers:
+            slots.put_nowait(None)
+        await asyncio.gather(*workers)
+
+    async def hold(self, interval: float, rng: random.Random) -> None:
+        """Keep the fleet connected; each station sends a Heartbeat every `interval` s."""
+
+        async def heartbeats(station: _Station, next_at: float) -> None:
+            while station.alive and next_at < self.end:
+                await asyncio.sleep(max(0.0, next_at - _clock()))
+                await station.send("Heartbeat", {}, self.result, self.timeout)
+                next_at += interval
+
+        start = _clock()
+        await asyncio.gather(*(heartbeats(s, start + rng.random() * interval) for s in self.fleet))
+        await asyncio.sleep(max(0.0, self.end - _clock()))
 
 
 def write_json(result: BenchResult, path: Path) -> None:

@@ -118,10 +118,18 @@ class JsonClient:
             self._waiter = loop.create_future()
             try:
                 await self.ws.send(frame, text=True)
-                return await asyncio.wait_for(self._waiter, wait)
+                # asyncio.timeout, not wait_for: 3.11's wait_for loses a cancellation that
+                # arrives together with the answer, and the caller then never stops.
+                async with asyncio.timeout(wait):
+                    return await self._waiter
             finally:
                 self.session.expire(pending.deadline)
                 self._waiter = None
+
+    async def wait_closed(self) -> None:
+        """Wait until the connection has closed (cancelling the wait leaves it open)."""
+        if self._reader is not None:
+            await asyncio.wait({self._reader})
 
     def after_answer(self, action: Callable[[], object]) -> None:
         """Run `action` once the answer to the CALL being handled has been sent."""

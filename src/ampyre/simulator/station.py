@@ -92,7 +92,8 @@ class SimulatedStation:
 
     async def __aenter__(self) -> Self:
         await self.start()
-        await asyncio.wait_for(self.accepted.wait(), self.call_timeout)
+        async with asyncio.timeout(self.call_timeout):
+            await self.accepted.wait()
         return self
 
     async def __aexit__(
@@ -219,8 +220,7 @@ class SimulatedStation:
         await self._flush()
         heartbeat = self._spawn(self._heartbeat_loop(client))
         try:
-            assert client._reader is not None
-            await asyncio.shield(client._reader)
+            await client.wait_closed()
         finally:
             heartbeat.cancel()
 
@@ -259,6 +259,7 @@ class SimulatedStation:
             self.errors.append(exc)
             raise
         self.sent.append((action, payload))
+        await self._notify()
         return answer
 
     async def send(self, outgoing: Outgoing) -> asyncio.Future[Any]:
@@ -300,7 +301,8 @@ class SimulatedStation:
 
     # --- what a driver does ------------------------------------------------------------------
 
-    def _advance(self) -> None:
+    def advance(self) -> None:
+        """Let the time since the last call pass in the model (energy charged so far)."""
         loop_now = asyncio.get_running_loop().time()
         if self._last_tick is not None:
             self.model.advance(loop_now - self._last_tick)
@@ -316,14 +318,19 @@ class SimulatedStation:
 
     async def authorize(self, token: str, token_type: str | None = "ISO14443") -> str:
         """The token's status: asked online, from the local list or cache offline."""
+        config = self.model.config
+        local_list = self.model.local_list if config.get("LocalAuthListEnabled") != "false" else {}
+        use_cache = config.get("AuthorizationCacheEnabled") != "false"
         if self.connected.is_set():
             action, payload = self.agent.authorize(token, token_type)
             answer = await self.call(action, payload)
             if answer is not None:
                 status = self.agent.authorize_answer(answer)
-                self.model.auth_cache[token] = status
+                if use_cache and token not in local_list:  # the list is not cached (1.6 3.5.3)
+                    self.model.auth_cache[token] = status
                 return status
-        known = self.model.local_list.get(token) or self.model.auth_cache.get(token)
+        cached = self.model.auth_cache.get(token) if use_cache else None
+        known = local_list.get(token) or cached
         if known is None and self.model.config.get("AllowOfflineTxForUnknownId") == "true":
             return "Accepted"
         return known or "Invalid"
@@ -342,13 +349,15 @@ class SimulatedStation:
         target = self.model.evse(evse)
         if not target.operative or target.session is not None:
             return None
+        if target.reservation is not None and target.reservation.id_token != token:
+            return None  # reserved for someone else
         plug = target.connector()
         if not plug.plugged:
             await self.plug_in(evse)
         if authorize and await self.authorize(token, token_type) != "Accepted":
             return None
         reservation = target.reservation
-        self._advance()
+        self.advance()
         session = Session(
             local_id=self.model.new_session_id(),
             evse_id=evse,
@@ -386,7 +395,7 @@ class SimulatedStation:
             await asyncio.sleep(self.meter_interval)
             if session.ended:
                 return
-            self._advance()
+            self.advance()
             await self.send(self.agent.meter(evse, session, self.now(), "Sample.Periodic"))
 
     async def _clock_aligned_loop(self) -> None:
@@ -394,7 +403,7 @@ class SimulatedStation:
         while True:
             now = self.now().timestamp()
             await asyncio.sleep(interval - now % interval)
-            self._advance()
+            self.advance()
             for evse in self.model.evses:
                 outgoing = self.agent.meter(evse, None, self.now(), "Sample.Clock")
                 await self.call(outgoing.action, outgoing.payload)
@@ -408,7 +417,7 @@ class SimulatedStation:
     async def _end_session(self, evse: Evse, reason: str, now: datetime) -> Session:
         session = evse.session
         assert session is not None
-        self._advance()
+        self.advance()
         session.ended = True
         session.stop_reason = reason
         session.power_w = 0.0

@@ -80,7 +80,10 @@ class WebSocketLink:
             self._waiter = (pending.message_id, future)
             try:
                 await self.ws.send(frame, text=True)
-                return await asyncio.wait_for(future, wait)
+                # asyncio.timeout, not wait_for: 3.11's wait_for loses a cancellation that
+                # arrives together with the answer.
+                async with asyncio.timeout(wait):
+                    return await future
             except TimeoutError:
                 self.session.expire(pending.deadline)
                 raise CallTimeout(
