@@ -36,6 +36,10 @@ log = logging.getLogger("ampyre.simulator")
 CallHandler = Callable[[str, Any], Awaitable[Any]]
 
 
+class InvalidAnswer(Exception):
+    """The CSMS answered our CALL with a payload its schema does not allow."""
+
+
 class CallErrorReceived(Exception):
     def __init__(self, error: CallError) -> None:
         super().__init__(f"{error.wire_code}: {error.description}")
@@ -59,6 +63,8 @@ class JsonClient:
         call_timeout: float = 30.0,
         subprotocols: list[str] | None = None,
         max_frame_bytes: int = 1 << 20,
+        ping_interval: float | None = 20.0,
+        open_timeout: float = 30.0,
     ) -> None:
         self.url = f"{base_url.rstrip('/')}/{station_id}"
         self.station_id = station_id
@@ -67,6 +73,8 @@ class JsonClient:
         self.call_timeout = call_timeout
         self.subprotocols = [version.subprotocol] if subprotocols is None else list(subprotocols)
         self.session = JsonSession(STATION_TABLES[version], max_frame_bytes=max_frame_bytes)
+        self.ping_interval = ping_interval
+        self.open_timeout = open_timeout
         self.ws: ClientConnection | None = None
         self._reader: asyncio.Task[None] | None = None
         self._waiter: asyncio.Future[Any] | None = None
@@ -92,7 +100,9 @@ class JsonClient:
             subprotocols=[Subprotocol(s) for s in self.subprotocols] or None,
             compression=None,
             max_size=None,
-            open_timeout=30,
+            open_timeout=self.open_timeout,
+            ping_interval=self.ping_interval,
+            proxy=None,  # stations connect directly; never through an *_proxy environment
         )
         self._reader = asyncio.create_task(self._read(self.ws))
 
@@ -171,7 +181,7 @@ class JsonClient:
                 elif isinstance(event, ErrorReceived):
                     self._settle(error=CallErrorReceived(event.error))
                 elif isinstance(event, InvalidResult):
-                    self._settle(error=ValueError(event.error.description))
+                    self._settle(error=InvalidAnswer(event.error.description))
                 elif isinstance(event, Reply):
                     await ws.send(event.frame, text=True)
                 elif isinstance(event, Dropped):
