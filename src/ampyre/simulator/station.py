@@ -450,4 +450,8 @@ def _agent_for(version: OcppVersion, station: SimulatedStation) -> Agent:
         from ampyre.simulator.agent_v16 import AgentV16
 
         return AgentV16(station)
-    raise ValueError(f"no simulated OCPP {version} station yet (2.0.1 is being built)")
+    if version is OcppVersion.V201:
+        from ampyre.simulator.agent_v201 import AgentV201
+
+        return AgentV201(station)
+    raise ValueError(f"no simulated OCPP {version} station")
