@@ -37,6 +37,13 @@ class Outgoing:
     on_answer: Callable[[Any], None] | None = None
 
 
+@dataclasses.dataclass(frozen=True)
+class AuthPolicy:
+    local_list: bool
+    cache: bool
+    offline_unknown: bool
+
+
 class Agent(Protocol):
     version: OcppVersion
     station: SimulatedStation
@@ -52,6 +59,10 @@ class Agent(Protocol):
     def status(self, evse: Evse, connector: Connector, now: datetime) -> Message: ...
 
     def authorize(self, token: str, token_type: str | None) -> Message: ...
+
+    def auth_policy(self) -> AuthPolicy:
+        """Which offline authorization means the station's configuration switches on."""
+        ...
 
     def authorize_answer(self, answer: Any) -> str:
         """The token status the CSMS gave (Accepted, Invalid, ...)."""

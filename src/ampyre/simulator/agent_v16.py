@@ -10,7 +10,7 @@ from ampyre.messages.v16 import types as m
 from ampyre.protocol.errors import NotSupported
 from ampyre.protocol.versions import OcppVersion
 from ampyre.simulator import agent_v16_security, agent_v16_smart_charging
-from ampyre.simulator.agent import Message, Outgoing
+from ampyre.simulator.agent import AuthPolicy, Message, Outgoing
 from ampyre.simulator.agent_v16_reservations import LocalList, Reservations
 from ampyre.simulator.agent_v16_security import Security
 from ampyre.simulator.agent_v16_smart_charging import SmartCharging
@@ -118,6 +118,14 @@ class AgentV16:
 
     def authorize(self, token: str, token_type: str | None) -> Message:
         return "Authorize", m.AuthorizeRequest(idTag=token[:20])
+
+    def auth_policy(self) -> AuthPolicy:
+        config = self.station.model.config
+        return AuthPolicy(
+            local_list=config.get("LocalAuthListEnabled") != "false",
+            cache=config.get("AuthorizationCacheEnabled") != "false",
+            offline_unknown=config.get("AllowOfflineTxForUnknownId") == "true",
+        )
 
     def authorize_answer(self, answer: m.AuthorizeResponse) -> str:
         return answer.idTagInfo.status.value

@@ -17,7 +17,7 @@ from msgspec.structs import replace
 from ampyre.messages.v201 import types as m
 from ampyre.protocol.errors import NotSupported
 from ampyre.protocol.versions import OcppVersion
-from ampyre.simulator.agent import Message, Outgoing
+from ampyre.simulator.agent import AuthPolicy, Message, Outgoing
 from ampyre.simulator.agent_v201_authorization import CustomerData, LocalList, Reservations
 from ampyre.simulator.agent_v201_device_model import CONNECTOR_STATUS, DeviceModel
 from ampyre.simulator.agent_v201_display import Display
@@ -126,6 +126,14 @@ class AgentV201:
 
     def authorize(self, token: str, token_type: str | None) -> Message:
         return "Authorize", m.AuthorizeRequest(idToken=id_token(token, token_type))
+
+    def auth_policy(self) -> AuthPolicy:
+        dm = self.device_model
+        return AuthPolicy(
+            local_list=dm.enabled("LocalAuthListCtrlr.Enabled"),
+            cache=dm.enabled("AuthCacheCtrlr.Enabled"),
+            offline_unknown=dm.config("AuthCtrlr.OfflineTxForUnknownIdEnabled") == "true",
+        )
 
     def authorize_answer(self, answer: m.AuthorizeResponse) -> str:
         return answer.idTokenInfo.status.value

@@ -83,7 +83,6 @@ class SimulatedStation:
         self._network.set()
         self._send_lock = asyncio.Lock()
         self._needs_boot = True
-        self._booted_once = False
         self._tasks: set[asyncio.Task[Any]] = set()
         self._runner: asyncio.Task[None] | None = None
         self._last_tick: float | None = None
@@ -208,12 +207,12 @@ class SimulatedStation:
                 await self._notify()
 
     async def _serve(self, client: JsonClient) -> None:
-        if self._needs_boot:
+        booted = self._needs_boot
+        if booted:
             await self._boot(client)
         self.connected.set()
         await self._notify()
-        if not self._booted_once:
-            self._booted_once = True
+        if booted:  # after every accepted boot, the CSMS learns every connector's status
             for evse in self.model.evses:
                 for connector in evse.connectors:
                     await self.send_status(evse, connector.id)
@@ -318,9 +317,9 @@ class SimulatedStation:
 
     async def authorize(self, token: str, token_type: str | None = "ISO14443") -> str:
         """The token's status: asked online, from the local list or cache offline."""
-        config = self.model.config
-        local_list = self.model.local_list if config.get("LocalAuthListEnabled") != "false" else {}
-        use_cache = config.get("AuthorizationCacheEnabled") != "false"
+        policy = self.agent.auth_policy()
+        local_list = self.model.local_list if policy.local_list else {}
+        use_cache = policy.cache
         if self.connected.is_set():
             action, payload = self.agent.authorize(token, token_type)
             answer = await self.call(action, payload)
@@ -331,7 +330,7 @@ class SimulatedStation:
                 return status
         cached = self.model.auth_cache.get(token) if use_cache else None
         known = local_list.get(token) or cached
-        if known is None and self.model.config.get("AllowOfflineTxForUnknownId") == "true":
+        if known is None and policy.offline_unknown:
             return "Accepted"
         return known or "Invalid"
 
