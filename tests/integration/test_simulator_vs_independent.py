@@ -65,3 +65,63 @@ async def test_boot_is_retried_until_accepted(status: str) -> None:
             await station.wait_for(station.accepted.is_set)
         finally:
             await station.stop()
+
+
+async def test_v201_session_offline_replay_and_remote_operations() -> None:
+    async with IndependentCsms(tokens=["TAG"]) as csms:
+        async with SimulatedStation(
+            csms.url,
+            "IND-201",
+            "2.0.1",
+            curve=FAST,
+            meter_interval=0.05,
+            reconnect_min=0.05,
+            reconnect_max=0.2,
+        ) as cs:
+            boot = (await csms.wait_for("IND-201", "BootNotification"))[0]
+            assert boot["chargingStation"]["vendorName"] == "Ampyre"
+            await cs.start_charging(evse=1, token="TAG")
+            await csms.wait_for("IND-201", "TransactionEvent", count=3)
+            await cs.disconnect_network()
+            await cs.wait_for(lambda: len(cs.queue) >= 2)
+            await cs.stop_charging(evse=1)
+            cs.restore_network()
+            await cs.drained()
+            events = [p for a, p in csms.received["IND-201"] if a == "TransactionEvent"]
+            assert events[0]["eventType"] == "Started"
+            assert events[-1]["eventType"] == "Ended"
+            assert [e["seqNo"] for e in events] == list(range(len(events)))
+            assert any(e.get("offline") for e in events)
+            assert {e["transactionInfo"]["transactionId"] for e in events} == {
+                events[0]["transactionInfo"]["transactionId"]
+            }
+            variables = await csms.call(
+                "IND-201",
+                "GetVariables",
+                {
+                    "getVariableData": [
+                        {
+                            "component": {"name": "OCPPCommCtrlr"},
+                            "variable": {"name": "HeartbeatInterval"},
+                        }
+                    ]
+                },
+            )
+            assert variables["getVariableResult"][0]["attributeStatus"] == "Accepted"
+            started = await csms.call(
+                "IND-201",
+                "RequestStartTransaction",
+                {
+                    "idToken": {"idToken": "TAG", "type": "ISO14443"},
+                    "remoteStartId": 77,
+                    "evseId": 1,
+                },
+            )
+            assert started["status"] == "Accepted"
+            await csms.wait_for("IND-201", "TransactionEvent", count=len(events) + 1)
+            remote = [p for a, p in csms.received["IND-201"] if a == "TransactionEvent"]
+            assert remote[len(events)]["transactionInfo"]["remoteStartId"] == 77
+            reset = await csms.call("IND-201", "Reset", {"type": "Immediate"})
+            assert reset["status"] == "Accepted"
+            await csms.wait_for("IND-201", "BootNotification", count=2)
+        assert not csms.errors
