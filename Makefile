@@ -16,8 +16,8 @@ run: $(STAMP)
 	$(BIN)/ampyre serve
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests scripts
-	$(BIN)/ruff format --check src tests scripts
+	$(BIN)/ruff check src tests scripts benchmarks
+	$(BIN)/ruff format --check src tests scripts benchmarks
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
