@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ampyre.messages.v16 import types as m
+from ampyre.simulator import reservations
 from ampyre.simulator.model import Evse, Plug, Reservation
 
 if TYPE_CHECKING:
@@ -36,10 +36,7 @@ class Reservations:
         return {"ReserveNow": self.reserve_now, "CancelReservation": self.cancel_reservation}
 
     def find(self, reservation_id: int) -> Evse | None:
-        for evse in self.agent.station.model.evses:
-            if evse.reservation is not None and evse.reservation.id == reservation_id:
-                return evse
-        return None
+        return reservations.find(self.agent.station.model, reservation_id)
 
     async def reserve_now(self, req: m.ReserveNowRequest) -> m.ReserveNowResponse:
         station = self.agent.station
@@ -102,12 +99,7 @@ class Reservations:
                 self.agent._later(self.agent.station.send_status(evse, plug.id))
 
     async def _expire(self, evse: Evse, reservation: Reservation) -> None:
-        delay = (reservation.expiry - self.agent.station.now()).total_seconds()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        if evse.reservation is reservation:  # not used, cancelled or replaced meanwhile
-            log.info("%s: reservation %s expired", self.agent.station.station_id, reservation.id)
-            evse.reservation = None
+        if await reservations.expire(self.agent.station, evse, reservation):
             plug = evse.connector()
             if plug.status is Plug.RESERVED:
                 plug.status = Plug.AVAILABLE if evse.operative else Plug.UNAVAILABLE

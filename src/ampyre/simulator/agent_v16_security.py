@@ -3,7 +3,7 @@ the charge point's own key and certificate, and ExtendedTriggerMessage.
 
 What is checked, honestly: certificates must parse, be within their validity period, and root
 certificates must be self-issued; a signed charge point certificate must carry the key of our
-latest CSR. Signatures and chains are NOT verified (no `cryptography`; see `agent_v16_x509`).
+latest CSR. Signatures and chains are NOT verified (no `cryptography`; see `x509`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from ampyre.messages.v16 import types as m
-from ampyre.simulator import agent_v16_x509 as x509
+from ampyre.simulator import certificates, x509
 from ampyre.simulator.agent_v16_reservations import _int_config
 
 if TYPE_CHECKING:
@@ -64,13 +64,9 @@ class Security:
         self, req: m.InstallCertificateRequest
     ) -> m.InstallCertificateResponse:
         status = m.InstallCertificateStatusEnumType
-        try:
-            certificate = x509.pem_certificates(req.certificate)[0]
-        except ValueError as exc:
-            log.info("%s: certificate refused: %s", self.agent.station.station_id, exc)
-            return m.InstallCertificateResponse(status=status.Rejected)
-        # a root is self-issued; unexpired (M05.FR.06: invalid and/or incorrect → Rejected)
-        if not certificate.self_issued or not certificate.valid_at(self.agent.station.now()):
+        station = self.agent.station
+        certificate = certificates.read_root(req.certificate, station.now(), station.station_id)
+        if certificate is None:  # M05.FR.06: invalid and/or incorrect → Rejected
             return m.InstallCertificateResponse(status=status.Rejected)
         entry = Installed(req.certificateType, certificate)
         if entry in self.installed:
@@ -81,16 +77,11 @@ class Security:
         self.agent.security_log.append(f"installed {req.certificateType} {certificate.serial:x}")
         return m.InstallCertificateResponse(status=status.Accepted)
 
-    @staticmethod
-    def _id(certificate: x509.Certificate, algorithm: str = "SHA256") -> x509.CertificateId:
-        """Installed certificates are self-issued roots: the issuer's key is their own."""
-        return x509.certificate_id(certificate, certificate.public_key, algorithm)
-
     async def get_installed_certificate_ids(
         self, req: m.GetInstalledCertificateIdsRequest
     ) -> m.GetInstalledCertificateIdsResponse:
         found = [
-            _hash_data(self._id(e.certificate))
+            _hash_data(certificates.root_id(e.certificate))
             for e in self.installed
             if e.use == req.certificateType
         ]
@@ -110,14 +101,11 @@ class Security:
             data.hashAlgorithm.value, data.issuerNameHash, data.issuerKeyHash, data.serialNumber
         )
         status = m.DeleteCertificateStatusEnumType
-        if self.certificate is not None:
-            # M04.FR.05: the charge point certificate cannot be deleted (compared by issuer
-            # name and serial number: its issuer's key is not necessarily known here)
-            own = x509.certificate_id(self.certificate, b"", wanted.hash_algorithm)
-            if own.matches(dataclasses.replace(wanted, issuer_key_hash=own.issuer_key_hash)):
-                return m.DeleteCertificateResponse(status=status.Failed)
+        # M04.FR.05: the charge point certificate cannot be deleted
+        if self.certificate is not None and certificates.is_own(self.certificate, b"", wanted):
+            return m.DeleteCertificateResponse(status=status.Failed)
         for entry in self.installed:
-            if self._id(entry.certificate, wanted.hash_algorithm).matches(wanted):
+            if certificates.root_id(entry.certificate, wanted.hash_algorithm).matches(wanted):
                 # The store is not used to check the CSMS's TLS certificate, so no root is
                 # "in use" (M04.FR.06) and a deletion never fails.
                 self.installed.remove(entry)
@@ -129,19 +117,13 @@ class Security:
         self, req: m.CertificateSignedRequest
     ) -> m.CertificateSignedResponse:
         station = self.agent.station
-        reason = None
-        try:
-            leaf = x509.pem_certificates(req.certificateChain)[0]
-        except ValueError as exc:
-            reason = f"unreadable certificate: {exc}"
-        else:
-            if self.pending_key is None or leaf.public_key != self.pending_key.public_point:
-                reason = "the certificate is not for the key of our latest request"
-            elif not leaf.valid_at(station.now()):
-                reason = "the certificate is not valid now"
+        chain, reason = certificates.read_signed(
+            req.certificateChain, self.pending_key, station.now()
+        )
         if reason is not None:  # A02.FR.07: discard and report
             self.agent._later(self.security_event("InvalidChargePointCertificate", reason))
             return m.CertificateSignedResponse(status=m.CertificateSignedStatusEnumType.Rejected)
+        leaf = chain[0]
         self.certificate, self.key, self.pending_key = leaf, self.pending_key, None
         self.agent.security_log.append(f"charge point certificate {leaf.serial:x} in use")
         return m.CertificateSignedResponse(status=m.CertificateSignedStatusEnumType.Accepted)

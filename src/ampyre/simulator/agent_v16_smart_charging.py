@@ -7,8 +7,6 @@ EVSE's `limit_w` is recomputed, so `model.advance` really charges at the limit.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import dataclasses
 import logging
 from datetime import datetime
@@ -17,6 +15,7 @@ from typing import TYPE_CHECKING
 from ampyre.messages.v16 import types as m
 from ampyre.simulator import charging_limits as cl
 from ampyre.simulator.agent_v16_reservations import _int_config, features
+from ampyre.simulator.limit_follower import LimitFollower
 from ampyre.simulator.model import Evse, Session
 
 if TYPE_CHECKING:
@@ -71,8 +70,11 @@ class SmartCharging:
         self.profiles: list[cl.Profile] = []
         #: EVSE → the TxProfile of an accepted RemoteStartTransaction, installed at the start
         self.pending: dict[int, m.ChargingProfile] = {}
-        self._changed = asyncio.Event()
-        self._following = False
+        self.limits = LimitFollower(
+            agent.station,
+            lambda: self.profiles,
+            lambda s: None if s.csms_id is None else str(s.csms_id),
+        )
 
     def handlers(self) -> dict[str, Handler]:
         return {
@@ -220,18 +222,7 @@ class SmartCharging:
 
     def context(self, evse: Evse | None) -> cl.Context:
         """The limit context of an EVSE (None: the station as a whole)."""
-        curve = self.agent.station.curve
-        if evse is None:
-            return cl.Context(0, cl.Supply(curve.voltage, curve.phases), in_session=False)
-        session = evse.session if evse.session is not None and not evse.session.ended else None
-        if session is None:
-            return cl.Context(evse.id, cl.Supply(curve.voltage, curve.phases), in_session=False)
-        return cl.Context(
-            evse.id,
-            cl.Supply(session.curve.voltage, session.curve.phases),
-            session_start=session.started_at,
-            transaction_id=None if session.csms_id is None else str(session.csms_id),
-        )
+        return self.limits.context(evse)
 
     def session_started(self, session: Session) -> None:
         wire = self.pending.pop(session.evse_id, None)
@@ -250,45 +241,8 @@ class SmartCharging:
 
     def changed(self) -> None:
         self.agent.station.model.charging_profiles = [dataclasses.asdict(p) for p in self.profiles]
-        self.apply()
-        self._changed.set()
+        self.limits.changed()
 
     def follow(self) -> None:
         """From a request handler: keep the limits following the schedules from now on."""
-        if not self._following:
-            self._following = True
-            self.agent._later(self._follow())
-
-    def apply(self) -> None:
-        """Put the limit in force now on every EVSE (settling the energy charged so far)."""
-        station = self.agent.station
-        now = station.now()
-        limits = {
-            e.id: cl.limit_w(self.profiles, self.context(e), now) for e in station.model.evses
-        }
-        if all(e.limit_w == limits[e.id] for e in station.model.evses):
-            return
-        station.advance()  # the energy charged so far, at the old limit
-        for evse in station.model.evses:
-            evse.limit_w = limits[evse.id]
-            session = evse.session
-            if session is not None and not session.ended:
-                session.power_w = session.curve.power_at(session.soc, evse.limit_w)
-
-    async def _follow(self) -> None:
-        """Re-apply the limits whenever a schedule period may change or profiles change."""
-        try:
-            while True:
-                self._changed.clear()
-                self.apply()
-                now = self.agent.station.now()
-                waits = [
-                    cl.next_change(self.profiles, self.context(e), now)
-                    for e in self.agent.station.model.evses
-                ]
-                wait = min((w for w in waits if w is not None), default=None)
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(wait):
-                        await self._changed.wait()
-        finally:
-            self._following = False
+        self.limits.follow()

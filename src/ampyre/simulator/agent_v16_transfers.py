@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ampyre.messages.v16 import types as m
 from ampyre.simulator import transfers
-from ampyre.simulator.transfers import Failure, FirmwareRequest, TransferError
+from ampyre.simulator.transfers import Failure, FirmwareRequest
 
 if TYPE_CHECKING:
     from ampyre.simulator.agent_v16 import AgentV16, Handler
@@ -21,12 +21,7 @@ log = logging.getLogger("ampyre.simulator")
 #: how long the firmware walk waits for sessions to end and for the station to boot again
 LONG_WAIT_S = 7 * 86_400.0
 _PLAIN = {s.value for s in m.FirmwareStatus}
-_LOG_FAILURES = {
-    Failure.UNSUPPORTED: m.UploadLogStatusEnumType.NotSupportedOperation,
-    Failure.PERMISSION_DENIED: m.UploadLogStatusEnumType.PermissionDenied,
-    Failure.BAD_REQUEST: m.UploadLogStatusEnumType.BadMessage,
-    Failure.FAILED: m.UploadLogStatusEnumType.UploadFailure,
-}
+_DIAGNOSTICS_FAILURES = dict.fromkeys(Failure, m.DiagnosticsStatus.UploadFailed.value)
 
 
 class _FirmwareHost:
@@ -73,10 +68,6 @@ class Transfers:
             "GetDiagnostics": self.get_diagnostics,
             "GetLog": self.get_log,
         }
-
-    @staticmethod
-    def _running(task: asyncio.Task[Any] | None) -> bool:
-        return task is not None and not task.done()
 
     # --- firmware -------------------------------------------------------------------------------
 
@@ -147,7 +138,7 @@ class Transfers:
 
     def plain_trigger_status(self) -> m.FirmwareStatus:
         """Idle unless an update is under way (Idle is for triggered notifications only)."""
-        return self.plain_status if self._running(self._firmware) else m.FirmwareStatus.Idle
+        return self.plain_status if transfers.running(self._firmware) else m.FirmwareStatus.Idle
 
     def signed_trigger_status(self) -> m.SignedFirmwareStatusNotificationRequest:
         """The last status sent, Idle after Installed (L01.FR.28/29)."""
@@ -178,20 +169,23 @@ class Transfers:
         self, location: str, name: str, content: bytes, retries: int | None, interval: int | None
     ) -> None:
         self._upload_diagnostics = asyncio.current_task()
-        try:
-            transfers.check_location(location)
-            await self._diagnostics_status(m.DiagnosticsStatus.Uploading)
-            await transfers.with_retries(
-                lambda: transfers.upload(location, name, content), retries or 0, interval or 0
-            )
-        except TransferError as exc:
-            log.warning("%s: diagnostics upload failed: %s", self.agent.station.station_id, exc)
-            await self._diagnostics_status(m.DiagnosticsStatus.UploadFailed)
-            return
-        await self._diagnostics_status(m.DiagnosticsStatus.Uploaded)
+
+        async def report(status: str) -> None:
+            await self._diagnostics_status(m.DiagnosticsStatus(status))
+
+        await transfers.upload_file(
+            location,
+            name,
+            content,
+            retries or 0,
+            interval or 0,
+            report,
+            _DIAGNOSTICS_FAILURES,
+            f"{self.agent.station.station_id}: diagnostics",
+        )
 
     def diagnostics_trigger_status(self) -> m.DiagnosticsStatus:
-        if self._running(self._upload_diagnostics):
+        if transfers.running(self._upload_diagnostics):
             return m.DiagnosticsStatus.Uploading
         return m.DiagnosticsStatus.Idle
 
@@ -199,7 +193,7 @@ class Transfers:
 
     async def get_log(self, req: m.GetLogRequest) -> m.GetLogResponse:
         station = self.agent.station
-        canceled = self._running(self._log)
+        canceled = transfers.running(self._log)
         if canceled and self._log is not None:
             self._log.cancel()  # N01.FR.11: the new request replaces the ongoing upload
         name = f"{station.station_id}-{req.logType.value}-{req.requestId}.log"
@@ -221,24 +215,24 @@ class Transfers:
 
     async def _upload_log(self, req: m.GetLogRequest, name: str, content: bytes) -> None:
         self._log = asyncio.current_task()
-        location = req.log.remoteLocation
-        try:
-            transfers.check_location(location)
-            await self._log_status(m.UploadLogStatusEnumType.Uploading, req.requestId)
-            await transfers.with_retries(
-                lambda: transfers.upload(location, name, content),
-                req.retries or 0,
-                req.retryInterval or 0,
-            )
-        except TransferError as exc:
-            log.warning("%s: log upload failed: %s", self.agent.station.station_id, exc)
-            await self._log_status(_LOG_FAILURES[exc.failure], req.requestId)
-            return
-        await self._log_status(m.UploadLogStatusEnumType.Uploaded, req.requestId)
+
+        async def report(status: str) -> None:
+            await self._log_status(m.UploadLogStatusEnumType(status), req.requestId)
+
+        await transfers.upload_file(
+            req.log.remoteLocation,
+            name,
+            content,
+            req.retries or 0,
+            req.retryInterval or 0,
+            report,
+            transfers.LOG_FAILURES,
+            f"{self.agent.station.station_id}: log",
+        )
 
     def log_trigger_status(self) -> m.LogStatusNotificationRequest:
         """Uploading with its requestId while an upload runs, else Idle (N01.FR.12)."""
-        if self._running(self._log):
+        if transfers.running(self._log):
             return m.LogStatusNotificationRequest(
                 status=m.UploadLogStatusEnumType.Uploading, requestId=self.log_request_id
             )
@@ -249,30 +243,6 @@ class Transfers:
     ) -> bytes:
         """A small generated diagnostics / log file: identity, configuration, EVSEs, messages."""
         station = self.agent.station
-        model = station.model
-        lines = [
-            f"# {title} of {model.station_id} ({model.vendor} {model.model})",
-            f"generated: {station.now().isoformat()}",
-            f"from: {since.isoformat() if since else '-'}",
-            f"until: {until.isoformat() if until else '-'}",
-            f"serial: {model.serial_number or '-'}  firmware: {model.firmware_version}",
-            f"registration: {station.registration}  connected: {station.connected.is_set()}",
-            "",
-            "## EVSEs",
-        ]
-        for evse in model.evses:
-            session = evse.session
-            lines.append(
-                f"evse {evse.id}: {evse.connector().status.value} register={evse.register_wh:.0f}Wh"
-                f" limit={evse.limit_w} session={session.local_id if session else '-'}"
-            )
-        if title == m.LogEnumType.SecurityLog.value:
-            lines += ["", "## Security events", *(self.agent.security_log or ["(none)"])]
-        else:
-            lines += [
-                "",
-                "## Configuration",
-                *(f"{k}={v}" for k, v in sorted(model.config.items())),
-            ]
-            lines += ["", "## Last messages", *(action for action, _ in station.sent[-50:])]
-        return ("\n".join(lines) + "\n").encode()
+        return transfers.log_text(
+            station, title, since, until, self.agent.security_log, "Configuration"
+        )

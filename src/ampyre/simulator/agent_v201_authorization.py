@@ -8,12 +8,12 @@ a reservation: the runtime compares the driver's own token.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ampyre.messages.v201 import types as m
+from ampyre.simulator import reservations
 from ampyre.simulator.model import Evse, Plug, Reservation
 
 if TYPE_CHECKING:
@@ -39,10 +39,7 @@ class Reservations:
         return {"ReserveNow": self.reserve_now, "CancelReservation": self.cancel_reservation}
 
     def find(self, reservation_id: int) -> Evse | None:
-        for evse in self.agent.station.model.evses:
-            if evse.reservation is not None and evse.reservation.id == reservation_id:
-                return evse
-        return None
+        return reservations.find(self.agent.station.model, reservation_id)
 
     def _connector_type_ok(self, evse: Evse, wanted: m.ConnectorEnumType | None) -> bool:
         if wanted is None:
@@ -144,13 +141,8 @@ class Reservations:
 
     async def _expire(self, evse: Evse, reservation: Reservation) -> None:
         station = self.agent.station
-        delay = (reservation.expiry - station.now()).total_seconds()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        if evse.reservation is not reservation:  # used, cancelled or replaced meanwhile
-            return
-        log.info("%s: reservation %s expired", station.station_id, reservation.id)
-        evse.reservation = None
+        if not await reservations.expire(station, evse, reservation):
+            return  # used, cancelled or replaced meanwhile
         for connector_id in self.agent.refresh_idle(evse):
             await station.send_status(evse, connector_id)
         await self._update(reservation.id, m.ReservationUpdateStatusEnumType.Expired)

@@ -3,7 +3,7 @@ station's own keys and certificates, security events.
 
 What is checked, honestly: certificates must parse and be within their validity period, and
 root certificates must be self-issued; a signed station certificate must carry the key of our
-latest CSR for that use. Signatures and chains are NOT verified (see `agent_v16_x509`, which
+latest CSR for that use. Signatures and chains are NOT verified (see `x509`, which
 is version-neutral). ISO 15118 contract certificates (Get15118EVCertificate) are the EV's
 business: this AC station has no ISO 15118 stack and never asks for them.
 """
@@ -15,7 +15,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from ampyre.messages.v201 import types as m
-from ampyre.simulator import agent_v16_x509 as x509
+from ampyre.simulator import certificates, x509
 
 if TYPE_CHECKING:
     from ampyre.simulator.agent_v201 import AgentV201, Handler
@@ -85,15 +85,9 @@ class Security:
         self, req: m.InstallCertificateRequest
     ) -> m.InstallCertificateResponse:
         status = m.InstallCertificateStatusEnumType
-        try:
-            certificate = x509.pem_certificates(req.certificate)[0]
-        except ValueError as exc:
-            log.info("%s: certificate refused: %s", self.agent.station.station_id, exc)
-            return m.InstallCertificateResponse(
-                status=status.Rejected, statusInfo=m.StatusInfoType(reasonCode="InvalidCertificate")
-            )
-        # a root is self-issued and unexpired (M05.FR.06: invalid or incorrect → Rejected)
-        if not certificate.self_issued or not certificate.valid_at(self.agent.station.now()):
+        station = self.agent.station
+        certificate = certificates.read_root(req.certificate, station.now(), station.station_id)
+        if certificate is None:  # M05.FR.06: invalid or incorrect → Rejected
             return m.InstallCertificateResponse(
                 status=status.Rejected, statusInfo=m.StatusInfoType(reasonCode="InvalidCertificate")
             )
@@ -107,18 +101,14 @@ class Security:
             self.log.append(f"installed {entry.use} {certificate.serial:x}")
         return m.InstallCertificateResponse(status=status.Accepted)
 
-    @staticmethod
-    def _id(certificate: x509.Certificate, algorithm: str = "SHA256") -> x509.CertificateId:
-        """Installed certificates are self-issued roots: the issuer's key is their own."""
-        return x509.certificate_id(certificate, certificate.public_key, algorithm)
-
     async def get_installed_certificate_ids(
         self, req: m.GetInstalledCertificateIdsRequest
     ) -> m.GetInstalledCertificateIdsResponse:
         wanted = set(req.certificateType or USE)
         found = [
             m.CertificateHashDataChainType(
-                certificateType=e.use, certificateHashData=_hash_data(self._id(e.certificate))
+                certificateType=e.use,
+                certificateHashData=_hash_data(certificates.root_id(e.certificate)),
             )
             for e in self.installed
             if e.use in wanted
@@ -147,13 +137,11 @@ class Security:
         )
         status = m.DeleteCertificateStatusEnumType
         for own in self.own.values():
-            # M04.FR.06: the station's own certificates cannot be deleted (compared by issuer
-            # name and serial number: the issuer's key is not necessarily known here)
-            cid = x509.certificate_id(own.certificate, own.issuer_key, wanted.hash_algorithm)
-            if cid.matches(dataclasses.replace(wanted, issuer_key_hash=cid.issuer_key_hash)):
+            # M04.FR.06: the station's own certificates cannot be deleted
+            if certificates.is_own(own.certificate, own.issuer_key, wanted):
                 return m.DeleteCertificateResponse(status=status.Failed)
         for entry in self.installed:
-            if self._id(entry.certificate, wanted.hash_algorithm).matches(wanted):
+            if certificates.root_id(entry.certificate, wanted.hash_algorithm).matches(wanted):
                 # the store does not check the CSMS's TLS certificate: no root is "in use"
                 self.installed.remove(entry)
                 self.log.append(f"deleted {entry.use} {data.serialNumber}")
@@ -166,17 +154,7 @@ class Security:
         station = self.agent.station
         use = req.certificateType or SIGNING.ChargingStationCertificate
         key = self.pending.get(use)
-        reason = None
-        try:
-            chain = x509.pem_certificates(req.certificateChain)
-        except ValueError as exc:
-            reason = f"unreadable certificate: {exc}"
-        else:
-            leaf = chain[0]
-            if key is None or leaf.public_key != key.public_point:
-                reason = "the certificate is not for the key of our latest request"
-            elif not leaf.valid_at(station.now()):
-                reason = "the certificate is not valid now"
+        chain, reason = certificates.read_signed(req.certificateChain, key, station.now())
         if reason is not None or key is None:  # A02.FR.07: discard and report
             event = self.security_event("InvalidChargingStationCertificate", reason or "no CSR")
             self.agent._later(event)

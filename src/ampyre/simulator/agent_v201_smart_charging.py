@@ -10,8 +10,6 @@ the others carry ISO 15118 sales tariffs, which this station does not speak.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import dataclasses
 import logging
 from datetime import datetime
@@ -22,6 +20,7 @@ from msgspec.structs import replace
 
 from ampyre.messages.v201 import types as m
 from ampyre.simulator import charging_limits as cl
+from ampyre.simulator.limit_follower import LimitFollower
 from ampyre.simulator.model import Evse, Session
 
 if TYPE_CHECKING:
@@ -88,8 +87,9 @@ class SmartCharging:
         self.installed: list[Installed] = []
         #: EVSE → the TxProfile of an accepted RequestStartTransaction, installed at the start
         self.pending: dict[int, m.ChargingProfileType] = {}
-        self._changed = asyncio.Event()
-        self._following = False
+        self.limits = LimitFollower(
+            agent.station, lambda: [i.profile for i in self.installed], lambda s: s.local_id
+        )
 
     def handlers(self) -> dict[str, Handler]:
         return {
@@ -290,19 +290,7 @@ class SmartCharging:
 
     def context(self, evse: Evse | None) -> cl.Context:
         """The limit context of an EVSE (None: the station as a whole)."""
-        curve = self.agent.station.curve
-        supply = cl.Supply(curve.voltage, curve.phases)
-        if evse is None:
-            return cl.Context(0, supply, in_session=False)
-        session = evse.session if evse.session is not None and not evse.session.ended else None
-        if session is None:
-            return cl.Context(evse.id, supply, in_session=False)
-        return cl.Context(
-            evse.id,
-            cl.Supply(session.curve.voltage, session.curve.phases),
-            session_start=session.started_at,
-            transaction_id=session.local_id,
-        )
+        return self.limits.context(evse)
 
     def session_started(self, session: Session) -> None:
         wire = self.pending.pop(session.evse_id, None)
@@ -325,45 +313,8 @@ class SmartCharging:
         self.agent.station.model.charging_profiles = [
             {"evseId": i.evse_id, **msgspec.to_builtins(i.wire)} for i in self.installed
         ]
-        self.apply()
-        self._changed.set()
+        self.limits.changed()
 
     def follow(self) -> None:
         """From a request handler: keep the limits following the schedules from now on."""
-        if not self._following:
-            self._following = True
-            self.agent._later(self._follow())
-
-    def apply(self) -> None:
-        """Put the limit in force now on every EVSE (settling the energy charged so far)."""
-        station = self.agent.station
-        now = station.now()
-        profiles = [i.profile for i in self.installed]
-        limits = {e.id: cl.limit_w(profiles, self.context(e), now) for e in station.model.evses}
-        if all(e.limit_w == limits[e.id] for e in station.model.evses):
-            return
-        station.advance()  # the energy charged so far, at the old limit
-        for evse in station.model.evses:
-            evse.limit_w = limits[evse.id]
-            session = evse.session
-            if session is not None and not session.ended:
-                session.power_w = session.curve.power_at(session.soc, evse.limit_w)
-
-    async def _follow(self) -> None:
-        """Re-apply the limits whenever a schedule period may change or profiles change."""
-        try:
-            while True:
-                self._changed.clear()
-                self.apply()
-                now = self.agent.station.now()
-                profiles = [i.profile for i in self.installed]
-                waits = [
-                    cl.next_change(profiles, self.context(e), now)
-                    for e in self.agent.station.model.evses
-                ]
-                wait = min((w for w in waits if w is not None), default=None)
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(wait):
-                        await self._changed.wait()
-        finally:
-            self._following = False
+        self.limits.follow()

@@ -14,9 +14,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ampyre.messages.v201 import types as m
-from ampyre.simulator import agent_v16_x509 as x509
-from ampyre.simulator import transfers
-from ampyre.simulator.transfers import Failure, FirmwareRequest, TransferError
+from ampyre.simulator import transfers, x509
+from ampyre.simulator.transfers import FirmwareRequest
 
 if TYPE_CHECKING:
     from ampyre.simulator.agent_v201 import AgentV201, Handler
@@ -27,12 +26,6 @@ log = logging.getLogger("ampyre.simulator")
 LONG_WAIT_S = 7 * 86_400.0
 FIRMWARE = m.FirmwareStatusEnumType
 LOG = m.UploadLogStatusEnumType
-_LOG_FAILURES = {
-    Failure.UNSUPPORTED: LOG.NotSupportedOperation,
-    Failure.PERMISSION_DENIED: LOG.PermissionDenied,
-    Failure.BAD_REQUEST: LOG.BadMessage,
-    Failure.FAILED: LOG.UploadFailure,
-}
 _INSTALLING = {FIRMWARE.InstallScheduled, FIRMWARE.Installing, FIRMWARE.InstallRebooting}
 
 
@@ -81,12 +74,8 @@ class Transfers:
             "UnpublishFirmware": self.unpublish_firmware,
         }
 
-    @staticmethod
-    def _running(task: asyncio.Task[Any] | None) -> bool:
-        return task is not None and not task.done()
-
     def installing(self) -> bool:
-        return self._running(self._firmware) and self.firmware_status in _INSTALLING
+        return transfers.running(self._firmware) and self.firmware_status in _INSTALLING
 
     # --- firmware -------------------------------------------------------------------------------
 
@@ -101,7 +90,7 @@ class Transfers:
                     security.security_event("InvalidFirmwareSigningCertificate", reason)
                 )
                 return m.UpdateFirmwareResponse(status=status.InvalidCertificate)
-        canceled = self._running(self._firmware)
+        canceled = transfers.running(self._firmware)
         if canceled and self._firmware is not None:
             self._firmware.cancel()  # L01.FR.24: the newest request wins
         self.firmware_request_id = req.requestId
@@ -145,7 +134,7 @@ class Transfers:
 
     def firmware_trigger(self) -> m.FirmwareStatusNotificationRequest:
         """The status of the update under way, else Idle (L01.FR.25/26)."""
-        if self._running(self._firmware) and self.firmware_status != FIRMWARE.Installed:
+        if transfers.running(self._firmware) and self.firmware_status != FIRMWARE.Installed:
             return m.FirmwareStatusNotificationRequest(
                 status=self.firmware_status, requestId=self.firmware_request_id
             )
@@ -155,7 +144,7 @@ class Transfers:
 
     async def get_log(self, req: m.GetLogRequest) -> m.GetLogResponse:
         station = self.agent.station
-        canceled = self._running(self._log)
+        canceled = transfers.running(self._log)
         if canceled and self._log is not None:
             self._log.cancel()  # N01.FR.11: the new request replaces the ongoing upload
         name = f"{station.station_id}-{req.logType.value}-{req.requestId}.log"[:255]
@@ -176,24 +165,24 @@ class Transfers:
 
     async def _upload_log(self, req: m.GetLogRequest, name: str, content: bytes) -> None:
         self._log = asyncio.current_task()
-        location = req.log.remoteLocation
-        try:
-            transfers.check_location(location)
-            await self._log_status(LOG.Uploading, req.requestId)
-            await transfers.with_retries(
-                lambda: transfers.upload(location, name, content),
-                req.retries or 0,
-                req.retryInterval or 0,
-            )
-        except TransferError as exc:
-            log.warning("%s: log upload failed: %s", self.agent.station.station_id, exc)
-            await self._log_status(_LOG_FAILURES[exc.failure], req.requestId)
-            return
-        await self._log_status(LOG.Uploaded, req.requestId)
+
+        async def report(status: str) -> None:
+            await self._log_status(LOG(status), req.requestId)
+
+        await transfers.upload_file(
+            req.log.remoteLocation,
+            name,
+            content,
+            req.retries or 0,
+            req.retryInterval or 0,
+            report,
+            transfers.LOG_FAILURES,
+            f"{self.agent.station.station_id}: log",
+        )
 
     def log_trigger(self) -> m.LogStatusNotificationRequest:
         """Uploading with its requestId while an upload runs, else Idle (N01.FR.12)."""
-        if self._running(self._log):
+        if transfers.running(self._log):
             return m.LogStatusNotificationRequest(
                 status=LOG.Uploading, requestId=self.log_request_id
             )
@@ -203,31 +192,12 @@ class Transfers:
         self, title: str, since: datetime | None = None, until: datetime | None = None
     ) -> bytes:
         """A small generated log file: identity, device model, EVSEs, last messages."""
-        station = self.agent.station
-        model = station.model
-        lines = [
-            f"# {title} of {model.station_id} ({model.vendor} {model.model})",
-            f"generated: {station.now().isoformat()}",
-            f"from: {since.isoformat() if since else '-'}",
-            f"until: {until.isoformat() if until else '-'}",
-            f"serial: {model.serial_number or '-'}  firmware: {model.firmware_version}",
-            f"registration: {station.registration}  connected: {station.connected.is_set()}",
-            "",
-            "## EVSEs",
-        ]
-        for evse in model.evses:
-            session = evse.session
-            lines.append(
-                f"evse {evse.id}: {evse.connector().status.value} register={evse.register_wh:.0f}Wh"
-                f" limit={evse.limit_w} session={session.local_id if session else '-'}"
-            )
-        if title == m.LogEnumType.SecurityLog.value:
-            lines += ["", "## Security events", *(self.agent.security.log or ["(none)"])]
-        else:
+        if title != m.LogEnumType.SecurityLog.value:
             self.agent.device_model.refresh()
-            lines += ["", "## Device model", *(f"{k}={v}" for k, v in sorted(model.config.items()))]
-            lines += ["", "## Last messages", *(action for action, _ in station.sent[-50:])]
-        return ("\n".join(lines) + "\n").encode()
+        station = self.agent.station
+        return transfers.log_text(
+            station, title, since, until, self.agent.security.log, "Device model"
+        )
 
     # --- local controller (not this station) ----------------------------------------------------
 

@@ -14,13 +14,16 @@ import dataclasses
 import enum
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import PurePosixPath
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
+
+if TYPE_CHECKING:
+    from ampyre.simulator.station import SimulatedStation
 
 log = logging.getLogger("ampyre.simulator.transfers")
 
@@ -236,3 +239,80 @@ async def update_firmware(
     await host.install(version)
     await host.report("Installed")
     return "Installed"
+
+
+# --- log and diagnostics uploads ------------------------------------------------------------
+
+#: UploadLogStatusEnumType (1.6 security extension and 2.0.1) of each failure
+LOG_FAILURES: Mapping[Failure, str] = {
+    Failure.UNSUPPORTED: "NotSupportedOperation",
+    Failure.PERMISSION_DENIED: "PermissionDenied",
+    Failure.BAD_REQUEST: "BadMessage",
+    Failure.FAILED: "UploadFailure",
+}
+
+
+def running(task: asyncio.Task[Any] | None) -> bool:
+    """Whether a transfer task is under way (a done or absent one is idle)."""
+    return task is not None and not task.done()
+
+
+async def upload_file(
+    location: str,
+    name: str,
+    content: bytes,
+    retries: int,
+    interval_s: float,
+    report: Callable[[str], Awaitable[None]],
+    failures: Mapping[Failure, str],
+    what: str,
+) -> None:
+    """Upload one generated file, reporting Uploading, then Uploaded or the failure's status
+    (`failures`); `what` names the upload in the warning ("CP1: log")."""
+    try:
+        check_location(location)
+        await report("Uploading")
+        await with_retries(lambda: upload(location, name, content), retries, interval_s)
+    except TransferError as exc:
+        logging.getLogger("ampyre.simulator").warning("%s upload failed: %s", what, exc)
+        await report(failures[exc.failure])
+        return
+    await report("Uploaded")
+
+
+def log_text(
+    station: SimulatedStation,
+    title: str,
+    since: datetime | None,
+    until: datetime | None,
+    security_log: Iterable[str],
+    config_heading: str,
+) -> bytes:
+    """A small generated diagnostics / log file: identity, configuration, EVSEs, messages."""
+    model = station.model
+    lines = [
+        f"# {title} of {model.station_id} ({model.vendor} {model.model})",
+        f"generated: {station.now().isoformat()}",
+        f"from: {since.isoformat() if since else '-'}",
+        f"until: {until.isoformat() if until else '-'}",
+        f"serial: {model.serial_number or '-'}  firmware: {model.firmware_version}",
+        f"registration: {station.registration}  connected: {station.connected.is_set()}",
+        "",
+        "## EVSEs",
+    ]
+    for evse in model.evses:
+        session = evse.session
+        lines.append(
+            f"evse {evse.id}: {evse.connector().status.value} register={evse.register_wh:.0f}Wh"
+            f" limit={evse.limit_w} session={session.local_id if session else '-'}"
+        )
+    if title == "SecurityLog":
+        lines += ["", "## Security events", *(list(security_log) or ["(none)"])]
+    else:
+        lines += [
+            "",
+            f"## {config_heading}",
+            *(f"{k}={v}" for k, v in sorted(model.config.items())),
+        ]
+        lines += ["", "## Last messages", *(action for action, _ in station.sent[-50:])]
+    return ("\n".join(lines) + "\n").encode()
