@@ -114,3 +114,30 @@ async def test_csms_initiated_calls_act_on_the_station(csms: Application, ocpp_u
     async with csms.database.unit_of_work() as uow:
         transaction = await uow.transactions.get(session.csms_id)
         assert transaction is not None and transaction.stop_reason == "Remote"
+
+
+async def test_clock_aligned_interval_set_by_the_csms_applies_at_once(
+    csms: Application, ocpp_url: str
+) -> None:
+    def clock_aligned(cs: SimulatedStation) -> int:
+        return sum(
+            1
+            for action, payload in cs.sent
+            if action == "MeterValues"
+            and payload.meterValue[0].sampledValue[0].context == "Sample.Clock"
+        )
+
+    async with SimulatedStation(ocpp_url, "SIM-16-CLK", "1.6") as cs:
+        assert cs.clock_aligned_interval == 0
+        link = csms.server.links["SIM-16-CLK"]
+        answer = await link.call(
+            "ChangeConfiguration",
+            m.ChangeConfigurationRequest(key="ClockAlignedDataInterval", value="1"),
+        )
+        assert answer.status == "Accepted"
+        await cs.wait_for(lambda: clock_aligned(cs) >= 2, timeout=5)
+        await link.call(
+            "ChangeConfiguration",
+            m.ChangeConfigurationRequest(key="ClockAlignedDataInterval", value="0"),
+        )
+        assert cs.clock_aligned_interval == 0

@@ -322,6 +322,8 @@ class AgentV16:
             self.station.heartbeat_interval = int(req.value)
         if req.key == "MeterValueSampleInterval" and req.value.isdigit() and int(req.value) > 0:
             self.station.meter_interval = float(req.value)
+        if req.key == "ClockAlignedDataInterval" and req.value.isdigit():
+            self.station.clock_aligned_interval = float(req.value)
         return m.ChangeConfigurationResponse(status=m.ConfigurationStatus.Accepted)
 
     async def get_configuration(self, req: m.GetConfigurationRequest) -> m.GetConfigurationResponse:

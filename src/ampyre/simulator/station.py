@@ -63,7 +63,8 @@ class SimulatedStation:
         )
         self.curve = curve or PowerCurve()
         self.meter_interval = meter_interval
-        self.clock_aligned_interval = clock_aligned_interval
+        self._aligned_changed = asyncio.Event()
+        self._clock_aligned_interval = clock_aligned_interval
         self.reconnect_min = reconnect_min
         self.reconnect_max = reconnect_max
         self.call_timeout = call_timeout
@@ -105,8 +106,7 @@ class SimulatedStation:
 
     async def start(self) -> None:
         self._runner = asyncio.create_task(self._run(), name=f"sim-{self.station_id}")
-        if self.clock_aligned_interval > 0:
-            self._spawn(self._clock_aligned_loop())
+        self._spawn(self._clock_aligned_loop())
 
     async def stop(self) -> None:
         for task in [self._runner, *self._tasks]:
@@ -397,11 +397,28 @@ class SimulatedStation:
             self.advance()
             await self.send(self.agent.meter(evse, session, self.now(), "Sample.Periodic"))
 
+    @property
+    def clock_aligned_interval(self) -> float:
+        """Seconds between clock-aligned meter values (0: none); a change applies at once."""
+        return self._clock_aligned_interval
+
+    @clock_aligned_interval.setter
+    def clock_aligned_interval(self, seconds: float) -> None:
+        self._clock_aligned_interval = seconds
+        self._aligned_changed.set()
+
     async def _clock_aligned_loop(self) -> None:
-        interval = self.clock_aligned_interval
         while True:
+            self._aligned_changed.clear()
+            interval = self._clock_aligned_interval
+            if interval <= 0:
+                await self._aligned_changed.wait()
+                continue
             now = self.now().timestamp()
-            await asyncio.sleep(interval - now % interval)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(interval - now % interval):
+                    await self._aligned_changed.wait()
+                    continue  # the interval changed: align to the new one
             self.advance()
             for evse in self.model.evses:
                 outgoing = self.agent.meter(evse, None, self.now(), "Sample.Clock")
