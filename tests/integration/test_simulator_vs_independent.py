@@ -125,3 +125,30 @@ async def test_v201_session_offline_replay_and_remote_operations() -> None:
             assert reset["status"] == "Accepted"
             await csms.wait_for("IND-201", "BootNotification", count=2)
         assert not csms.errors
+
+
+@pytest.mark.parametrize(
+    ("version", "trigger"),
+    [
+        ("1.6", {"requestedMessage": "BootNotification"}),
+        ("2.0.1", {"requestedMessage": "BootNotification"}),
+    ],
+)
+async def test_a_triggered_boot_cuts_the_pending_wait(
+    version: str, trigger: dict[str, str]
+) -> None:
+    station_id = f"TRIG-{version}"
+    async with IndependentCsms(registration="Pending", heartbeat_interval=300) as csms:
+        station = SimulatedStation(csms.url, station_id, version)
+        await station.start()
+        try:
+            await csms.wait_for(station_id, "BootNotification")
+            csms.registration = "Accepted"
+            answer = await csms.call(station_id, "TriggerMessage", trigger)
+            assert answer["status"] == "Accepted"
+            # without the trigger the station would wait the 300 s interval it was given
+            await station.wait_for(station.accepted.is_set, timeout=10)
+            boots = await csms.wait_for(station_id, "BootNotification", count=2)
+            assert len(boots) == 2
+        finally:
+            await station.stop()

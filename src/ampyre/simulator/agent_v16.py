@@ -351,7 +351,10 @@ class AgentV16:
         else:
             evses = station.model.evses
         if message == "BootNotification":
-            self._later(self.call(*self.boot()))
+            if station.registration == "Accepted":
+                self._later(self.call(*self.boot()))
+            else:
+                station.boot_now()  # the retry loop sends it at once
         elif message == "Heartbeat":
             self._later(self.call(*self.heartbeat()))
         elif message == "StatusNotification":

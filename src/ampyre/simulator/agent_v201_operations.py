@@ -208,9 +208,8 @@ class Operations:
         if wanted == trigger.BootNotification:
             if self.agent.station.registration == "Accepted":
                 return m.TriggerMessageResponse(status=status.Rejected)  # F06.FR.17
-            self.agent.boot_reason = (
-                m.BootReasonEnumType.Triggered
-            )  # the runtime's next boot attempt
+            self.agent.boot_reason = m.BootReasonEnumType.Triggered
+            self.agent.station.boot_now()  # the retry loop sends it at once
         elif wanted == trigger.Heartbeat:
             self.agent._later(self.agent.call(*self.agent.heartbeat()))
         elif wanted == trigger.StatusNotification:

@@ -64,6 +64,7 @@ class SimulatedStation:
         self.curve = curve or PowerCurve()
         self.meter_interval = meter_interval
         self._aligned_changed = asyncio.Event()
+        self._boot_now = asyncio.Event()
         self._clock_aligned_interval = clock_aligned_interval
         self.reconnect_min = reconnect_min
         self.reconnect_max = reconnect_max
@@ -234,7 +235,15 @@ class SimulatedStation:
                 self._needs_boot = False
                 self.accepted.set()
                 return
-            await asyncio.sleep(interval or self.reconnect_max)
+            # wait the interval the CSMS gave, or less when it triggers a BootNotification
+            self._boot_now.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(interval or self.reconnect_max):
+                    await self._boot_now.wait()
+
+    def boot_now(self) -> None:
+        """A station told Pending/Rejected boots again at once (TriggerMessage BootNotification)."""
+        self._boot_now.set()
 
     async def _heartbeat_loop(self, client: JsonClient) -> None:
         while True:
