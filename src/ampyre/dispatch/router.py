@@ -9,7 +9,7 @@ from typing import Any
 from ampyre.config import LeniencyProfile
 from ampyre.dispatch.context import Services, StationContext
 from ampyre.domain.errors import DomainError, StorageUnavailable
-from ampyre.leniency import Leniency, resolve
+from ampyre.leniency import STRICT_LENIENCY, Leniency, resolve
 from ampyre.protocol.errors import (
     GenericError,
     InternalError,
@@ -60,7 +60,7 @@ class Router:
         leniency = self.leniency(
             link.station_id, boot.vendor if boot else None, boot.model if boot else None
         )
-        if leniency.describe() != "strict":
+        if leniency != STRICT_LENIENCY:
             log.warning("%s: leniency in force: %s", link.station_id, leniency.describe())
         link.state = StationContext(link.station_id, link.version, station, self.services, leniency)
 
