@@ -1,0 +1,26 @@
+"""OCPP-S: where SOAP stations are reached.
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-24
+
+Reserved in the migration chain so that work landing in parallel keeps one linear history.
+Empty until its owner adds tables; a revision with nothing to do is harmless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+revision: str = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
