@@ -10,10 +10,13 @@ PostgreSQL run-time parameters may be given in the URL the way libpq spells them
 version table) in schema `tenant_a`. Tests use this to give each test its own schema.
 
 SQLite has one writer. So that no unit of work ever meets "database is locked" or
-SQLITE_BUSY_SNAPSHOT, this process uses a single connection, runs its units of work one
-after the other (FIFO, behind an asyncio.Lock), and starts each with `BEGIN IMMEDIATE`.
-`busy_timeout` covers other processes on the same file (e.g. `ampyre migrate`). The journal
-is WAL with `synchronous=FULL`: a committed unit of work survives power loss.
+SQLITE_BUSY_SNAPSHOT, this process writes through a single connection, runs its units of
+work one after the other (FIFO, behind an asyncio.Lock), and starts each transaction with
+`BEGIN IMMEDIATE`. On a file, units of work share group commits (`group_commit`: one
+COMMIT, one fsync, for all the units that were waiting). `busy_timeout` covers other
+processes on the same file (e.g. `ampyre migrate`). The journal is WAL with
+`synchronous=FULL`: a committed unit of work survives power loss. An in-memory database
+commits each unit of work on its own.
 """
 
 from __future__ import annotations
@@ -24,13 +27,15 @@ import shlex
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import NullPool, StaticPool
 
 from ampyre.persistence.errors import translate
+from ampyre.persistence.executor import ConnectionExecutor, Executor
+from ampyre.persistence.group_commit import GroupCommitExecutor, GroupCommitWriter, on_connect
 from ampyre.persistence.unit_of_work import SqlUnitOfWork
 from ampyre.services.ports import UnitOfWorkFactory
 
@@ -101,16 +106,27 @@ class Database:
         self.dialect: str = self.url.get_backend_name()
         self._lock: asyncio.Lock | None = None
         self._owner: asyncio.Task[Any] | None = None
+        self._writer: GroupCommitWriter | None = None
         if self.dialect == "sqlite":
             in_memory = self.url.database in (None, "", ":memory:")
             pool: dict[str, Any] = (
                 {"poolclass": StaticPool} if in_memory else {"pool_size": 1, "max_overflow": 0}
             )
+            # Units of work on a file use the writer; this engine serves migrations and tools.
             self._engine = create_async_engine(self.url, echo=echo, **pool)
             self._lock = asyncio.Lock()
             pragmas = (*_SQLITE_PRAGMAS, f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-            event.listen(self._engine.sync_engine, "connect", _sqlite_on_connect(pragmas))
+            event.listen(self._engine.sync_engine, "connect", on_connect(pragmas))
             event.listen(self._engine.sync_engine, "begin", _sqlite_begin_immediate)
+            if not in_memory:
+                writer_engine = create_engine(
+                    self.url.set(drivername="sqlite+pysqlite"),
+                    echo=echo,
+                    poolclass=NullPool,
+                    connect_args={"check_same_thread": False},
+                )
+                event.listen(writer_engine, "connect", on_connect(pragmas))
+                self._writer = GroupCommitWriter(writer_engine)
         else:
             self._engine = create_async_engine(
                 self.url,
@@ -129,6 +145,12 @@ class Database:
     def unit_of_work(self) -> SqlUnitOfWork:
         """A new unit of work: `async with db.unit_of_work() as uow: ...; await uow.commit()`."""
         return SqlUnitOfWork(self)
+
+    def executor(self) -> Executor:
+        """What a new unit of work runs its statements on (not yet entered)."""
+        if self._writer is not None:
+            return GroupCommitExecutor(self._writer)
+        return ConnectionExecutor(self)
 
     async def run_sync(self, fn: Callable[[Connection], T]) -> T:
         """Run `fn` on a synchronous connection in one committed transaction (migrations)."""
@@ -157,11 +179,19 @@ class Database:
         return await self.run_sync(read_revision)
 
     async def close(self) -> None:
+        if self._writer is not None:
+            await self._writer.close()
         await self._engine.dispose()
 
     async def checkout(self) -> AsyncConnection:
-        """A connection for one unit of work; on SQLite, after the previous one finished."""
-        if self._lock is not None:
+        """A connection of the engine; on SQLite, after the previous unit of work finished.
+
+        On a SQLite file, the open group commit (if any) is committed first, and no unit of
+        work runs until `checkin`.
+        """
+        if self._writer is not None:
+            await self._writer.acquire_clean()
+        elif self._lock is not None:
             task = asyncio.current_task()
             if task is not None and task is self._owner:
                 raise RuntimeError("nested unit of work on SQLite: it would wait for itself")
@@ -185,23 +215,11 @@ class Database:
             self._release()
 
     def _release(self) -> None:
-        if self._lock is not None:
+        if self._writer is not None:
+            self._writer.release()
+        elif self._lock is not None:
             self._owner = None
             self._lock.release()
-
-
-def _sqlite_on_connect(pragmas: tuple[str, ...]) -> Callable[[Any, Any], None]:
-    def on_connect(dbapi_connection: Any, connection_record: Any) -> None:
-        # Let SQLAlchemy's "begin" event emit BEGIN (IMMEDIATE) instead of the driver.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        try:
-            for pragma in pragmas:
-                cursor.execute(pragma)
-        finally:
-            cursor.close()
-
-    return on_connect
 
 
 def _sqlite_begin_immediate(connection: Connection) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from sqlalchemy import Executable, Table
 from sqlalchemy.dialects import postgresql, sqlite
@@ -12,31 +12,89 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ampyre.persistence.errors import translate
 
+if TYPE_CHECKING:
+    from ampyre.persistence.database import Database
+
 DialectInsert: TypeAlias = sqlite.Insert | postgresql.Insert
 Rows: TypeAlias = CursorResult[*tuple[Any, ...]]
 
 
 class Executor:
-    """The connection of one unit of work, as repositories see it."""
+    """The connection of one unit of work, as repositories see it.
 
-    __slots__ = ("_connection", "dialect")
+    `enter()` starts the unit's transaction, `commit()` makes it durable (a new transaction
+    follows on the next statement), `leave()` rolls back what was not committed.
+    """
 
-    def __init__(self, connection: AsyncConnection) -> None:
-        self._connection = connection
-        self.dialect: str = connection.dialect.name
+    __slots__ = ("dialect",)
+
+    dialect: str
 
     async def execute(
         self,
         statement: Executable,
         parameters: Sequence[Mapping[str, Any]] | Mapping[str, Any] | None = None,
     ) -> Rows:
-        try:
-            return await self._connection.execute(statement, parameters)
-        except Exception as error:
-            raise translate(error) from error
+        raise NotImplementedError
 
     def insert(self, table: Table) -> DialectInsert:
         """An INSERT that understands ON CONFLICT on this backend."""
         if self.dialect == "postgresql":
             return postgresql.insert(table)
         return sqlite.insert(table)
+
+    async def enter(self) -> None:
+        raise NotImplementedError
+
+    async def commit(self) -> None:
+        raise NotImplementedError
+
+    async def leave(self, failing: bool) -> None:
+        raise NotImplementedError
+
+
+class ConnectionExecutor(Executor):
+    """A unit of work on a pooled connection of its own, one commit each (PostgreSQL)."""
+
+    __slots__ = ("_connection", "_database")
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self._connection: AsyncConnection | None = None
+        self.dialect = database.dialect
+
+    async def enter(self) -> None:
+        connection = await self._database.checkout()
+        try:
+            await connection.begin()
+        except BaseException as error:
+            await self._database.checkin(connection)
+            if isinstance(error, Exception):
+                raise translate(error) from error
+            raise
+        self._connection = connection
+
+    async def execute(
+        self,
+        statement: Executable,
+        parameters: Sequence[Mapping[str, Any]] | Mapping[str, Any] | None = None,
+    ) -> Rows:
+        if self._connection is None:
+            raise RuntimeError("a statement outside the unit of work's `async with` block")
+        try:
+            return await self._connection.execute(statement, parameters)
+        except Exception as error:
+            raise translate(error) from error
+
+    async def commit(self) -> None:
+        if self._connection is None:
+            raise RuntimeError("commit() outside the unit of work's `async with` block")
+        try:
+            await self._connection.commit()
+        except Exception as error:
+            raise translate(error) from error
+
+    async def leave(self, failing: bool) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            await self._database.checkin(connection)

@@ -5,9 +5,6 @@ from __future__ import annotations
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from ampyre.persistence.errors import translate
 from ampyre.persistence.executor import Executor
 from ampyre.persistence.id_tokens import SqlIdTokenRepository
 from ampyre.persistence.reports import SqlReportRepository
@@ -32,6 +29,9 @@ class SqlUnitOfWork:
     After `commit()` the repositories stay usable: what follows is a new transaction, again
     rolled back unless committed. Any error leaves as a domain error
     (`Conflict`, `StorageUnavailable`); after one, leave the block.
+
+    On a SQLite file, units of work share group commits (`group_commit`): `commit()` returns
+    once the batch holding the unit's work is durable.
     """
 
     stations: StationRepository
@@ -42,23 +42,16 @@ class SqlUnitOfWork:
 
     def __init__(self, database: Database) -> None:
         self._database = database
-        self._connection: AsyncConnection | None = None
+        self._executor: Executor | None = None
         self._entered = False
 
     async def __aenter__(self) -> Self:
         if self._entered:
             raise RuntimeError("a unit of work can be entered once")
         self._entered = True
-        connection = await self._database.checkout()
-        try:
-            await connection.begin()
-        except BaseException as error:
-            await self._database.checkin(connection)
-            if isinstance(error, Exception):
-                raise translate(error) from error
-            raise
-        self._connection = connection
-        executor = Executor(connection)
+        executor = self._database.executor()
+        await executor.enter()
+        self._executor = executor
         self.stations = SqlStationRepository(executor)
         self.statuses = SqlStatusRepository(executor)
         self.id_tokens = SqlIdTokenRepository(executor)
@@ -72,14 +65,11 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            await self._database.checkin(connection)
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            await executor.leave(failing=exc_type is not None)
 
     async def commit(self) -> None:
-        if self._connection is None:
+        if self._executor is None:
             raise RuntimeError("commit() outside the unit of work's `async with` block")
-        try:
-            await self._connection.commit()
-        except Exception as error:
-            raise translate(error) from error
+        await self._executor.commit()

@@ -1,0 +1,309 @@
+"""Group commit on SQLite: many units of work, one database transaction, one fsync.
+
+SQLite has one writer and every COMMIT with `synchronous=FULL` is an fsync (milliseconds).
+One COMMIT per message caps a server at a few hundred messages per second, whatever else it
+does. So a file database has a single writer connection, and units of work run on it one
+after the other (FIFO, an asyncio.Lock) inside a shared *batch*, each in a SAVEPOINT:
+
+- the first unit of a batch starts it with `BEGIN IMMEDIATE`; each unit then runs in
+  `SAVEPOINT unit`; leaving without `commit()` rolls back to the savepoint (only that unit's
+  work is lost), `commit()` releases the savepoint and waits for the batch's COMMIT;
+- once the units that were waiting for the connection have run, one COMMIT (in a worker
+  thread, so the event loop keeps reading frames while the disk syncs) makes the whole
+  batch durable, and every waiting `commit()` returns; units that arrive meanwhile form
+  the next batch. If the COMMIT fails, every `commit()` of that batch raises
+  `StorageUnavailable`: nothing was acknowledged.
+- a unit that only read inside a batch holding others' uncommitted writes waits for that
+  batch too before it leaves, so it cannot act on data that is then rolled back.
+
+Statements run synchronously on the event loop thread through SQLAlchemy's stdlib `sqlite3`
+driver (a local SQLite statement takes microseconds; a thread hop per statement costs more
+than the statement). Only COMMIT, which waits for the disk, leaves the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Executable
+
+from ampyre.domain.errors import StorageUnavailable
+from ampyre.persistence.errors import translate
+from ampyre.persistence.executor import Executor, Rows
+
+log = logging.getLogger(__name__)
+
+
+class _Batch:
+    """One database transaction shared by the units of work that joined it."""
+
+    __slots__ = ("committed", "dirty")
+
+    def __init__(self) -> None:
+        self.committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        #: a unit released its savepoint into this batch: it has work to commit
+        self.dirty = False
+
+
+class GroupCommitWriter:
+    """The single writer connection of a SQLite file and the batches on it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._connection: Connection | None = None
+        self._raw: sqlite3.Connection | None = None
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[Any] | None = None
+        self._batch: _Batch | None = None
+        self._committer: asyncio.Task[None] | None = None
+
+    # -- the connection, exclusively -----------------------------------------------------
+
+    async def acquire(self) -> None:
+        """Take the connection (FIFO); refuse a nested unit of work of the same task."""
+        task = asyncio.current_task()
+        if task is not None and task is self._owner:
+            raise RuntimeError("nested unit of work on SQLite: it would wait for itself")
+        await self._lock.acquire()
+        self._owner = task
+
+    def release(self) -> None:
+        self._owner = None
+        self._lock.release()
+        if self._batch is not None and self._committer is None:
+            self._committer = asyncio.get_running_loop().create_task(self._commit_when_free())
+
+    async def acquire_clean(self) -> None:
+        """Take the connection with no batch open (for work on another connection)."""
+        await self.acquire()
+        try:
+            await self._commit_batch()
+        except BaseException:
+            self.release()
+            raise
+
+    # -- what units of work call, holding the connection --------------------------------
+
+    async def begin_unit(self) -> _Batch:
+        """Open the batch if none is, then the unit's savepoint; returns the batch."""
+        raw = self._open()
+        try:
+            if self._batch is None:
+                # In a thread: another process may hold the write lock (busy_timeout).
+                await asyncio.get_running_loop().run_in_executor(
+                    None, raw.execute, "BEGIN IMMEDIATE"
+                )
+                self._batch = _Batch()
+            raw.execute("SAVEPOINT unit")
+        except Exception as error:
+            self._broken(error)
+            raise translate(_wrap(error)) from error
+        return self._batch
+
+    def execute(
+        self,
+        statement: Executable,
+        parameters: Sequence[Mapping[str, Any]] | Mapping[str, Any] | None,
+    ) -> Rows:
+        if self._batch is None or self._connection is None:
+            raise StorageUnavailable("the group commit this unit of work was in failed")
+        try:
+            return self._connection.execute(statement, parameters)
+        except Exception as error:
+            if self._raw is not None and not self._raw.in_transaction:
+                # SQLite rolled the whole transaction back (disk full, I/O error, ...).
+                self._broken(error)
+            raise translate(error) from error
+
+    def release_unit(self) -> _Batch:
+        """Keep the unit's work in the batch (RELEASE); returns the batch to wait for."""
+        batch = self._batch
+        if batch is None or self._raw is None:
+            raise StorageUnavailable("the group commit this unit of work was in failed")
+        try:
+            self._raw.execute("RELEASE unit")
+        except Exception as error:
+            self._broken(error)
+            raise translate(_wrap(error)) from error
+        batch.dirty = True
+        return batch
+
+    def rollback_unit(self) -> None:
+        """Undo the unit's work, keep the batch (others' work) open."""
+        if self._batch is None or self._raw is None:
+            return  # the batch already broke
+        try:
+            self._raw.execute("ROLLBACK TO unit")
+            self._raw.execute("RELEASE unit")
+        except Exception as error:
+            log.warning("rolling back a unit of work failed", exc_info=True)
+            self._broken(error)
+
+    # -- committing ------------------------------------------------------------------------
+
+    async def _commit_when_free(self) -> None:
+        try:
+            await self.acquire()
+            try:
+                await self._commit_batch()
+            finally:
+                self._committer = None
+                self.release()
+        except Exception:
+            # Already reported to every unit of the batch.
+            log.debug("group commit failed", exc_info=True)
+
+    async def _commit_batch(self) -> None:
+        """COMMIT the open batch (holding the connection) and settle its units."""
+        batch, self._batch = self._batch, None
+        if batch is None:
+            return
+        raw = self._raw
+        assert raw is not None
+        commit = asyncio.get_running_loop().run_in_executor(None, raw.execute, "COMMIT")
+        try:
+            await asyncio.shield(commit)
+        except asyncio.CancelledError:
+            # The thread goes on; the units learn what it did.
+            commit.add_done_callback(lambda done: self._settle(batch, done))
+            raise
+        except Exception as error:
+            self._fail(batch, error)
+            if raw.in_transaction:
+                try:
+                    raw.execute("ROLLBACK")
+                except Exception:
+                    log.warning("rollback after a failed COMMIT failed", exc_info=True)
+            raise
+        if not batch.committed.done():
+            batch.committed.set_result(None)
+
+    def _settle(self, batch: _Batch, commit: asyncio.Future[Any]) -> None:
+        error = None if commit.cancelled() else commit.exception()
+        if error is not None or commit.cancelled():
+            self._fail(batch, error or asyncio.CancelledError())
+        elif not batch.committed.done():
+            batch.committed.set_result(None)
+
+    def _broken(self, error: BaseException) -> None:
+        """The batch's transaction is gone: fail its units, start afresh."""
+        batch, self._batch = self._batch, None
+        if batch is not None:
+            self._fail(batch, error)
+        if self._raw is not None and self._raw.in_transaction:
+            try:
+                self._raw.execute("ROLLBACK")
+            except Exception:
+                log.warning("rollback of a broken batch failed", exc_info=True)
+
+    @staticmethod
+    def _fail(batch: _Batch, error: BaseException) -> None:
+        if not batch.committed.done():
+            batch.committed.set_exception(
+                StorageUnavailable(f"the group commit failed: {type(error).__name__}: {error}")
+            )
+            # Units that only read may never look at it.
+            batch.committed.exception()
+
+    def _open(self) -> sqlite3.Connection:
+        if self._raw is None:
+            try:
+                connection = self._engine.connect()
+            except Exception as error:
+                raise translate(error) from error
+            raw = connection.connection.dbapi_connection
+            assert isinstance(raw, sqlite3.Connection)
+            self._connection, self._raw = connection, raw
+        return self._raw
+
+    async def close(self) -> None:
+        await self.acquire_clean()
+        try:
+            if self._connection is not None:
+                self._connection.close()
+            self._connection = self._raw = None
+        finally:
+            self.release()
+        if self._committer is not None:
+            await self._committer
+        self._engine.dispose()
+
+
+def _wrap(error: Exception) -> Exception:
+    """A raw driver error as SQLAlchemy would raise it, for `translate`."""
+    from sqlalchemy import exc as sa_exc
+
+    if isinstance(error, sqlite3.Error):
+        return sa_exc.DBAPIError.instance(None, None, error, sqlite3.Error)
+    return error
+
+
+class GroupCommitExecutor(Executor):
+    """The executor of one unit of work in a group-commit batch."""
+
+    __slots__ = ("_active", "_batch", "_writer")
+
+    def __init__(self, writer: GroupCommitWriter) -> None:
+        self._writer = writer
+        self.dialect = "sqlite"
+        self._active = False
+        self._batch: _Batch | None = None
+
+    async def enter(self) -> None:
+        await self._writer.acquire()
+        try:
+            self._batch = await self._writer.begin_unit()
+        except BaseException:
+            self._writer.release()
+            raise
+        self._active = True
+
+    async def execute(
+        self,
+        statement: Executable,
+        parameters: Sequence[Mapping[str, Any]] | Mapping[str, Any] | None = None,
+    ) -> Rows:
+        if not self._active:  # after commit(): a new transaction
+            await self.enter()
+        return self._writer.execute(statement, parameters)
+
+    async def commit(self) -> None:
+        if not self._active:
+            return
+        self._active = False
+        try:
+            batch = self._writer.release_unit()
+        finally:
+            self._writer.release()
+        await asyncio.shield(batch.committed)
+
+    async def leave(self, failing: bool) -> None:
+        if self._active:
+            self._active = False
+            try:
+                self._writer.rollback_unit()
+            finally:
+                self._writer.release()
+        batch, self._batch = self._batch, None
+        if batch is not None and batch.dirty and not failing:
+            # It read others' writes that are not durable yet: wait for them.
+            await asyncio.shield(batch.committed)
+
+
+def on_connect(pragmas: tuple[str, ...]) -> Callable[[Any, Any], None]:
+    """Connection setup: the driver opens no transaction by itself, then the pragmas."""
+
+    def setup(dbapi_connection: Any, connection_record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            for pragma in pragmas:
+                cursor.execute(pragma)
+        finally:
+            cursor.close()
+
+    return setup
