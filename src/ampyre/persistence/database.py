@@ -146,6 +146,11 @@ class Database:
         """A new unit of work: `async with db.unit_of_work() as uow: ...; await uow.commit()`."""
         return SqlUnitOfWork(self)
 
+    @property
+    def group_commit(self) -> GroupCommitWriter | None:
+        """The writer of a SQLite file (its `commits`, `units_committed`); else None."""
+        return self._writer
+
     def executor(self) -> Executor:
         """What a new unit of work runs its statements on (not yet entered)."""
         if self._writer is not None:

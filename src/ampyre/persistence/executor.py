@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeAlias
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from sqlalchemy import Executable, Table
 from sqlalchemy.dialects import postgresql, sqlite
@@ -17,6 +17,10 @@ if TYPE_CHECKING:
 
 DialectInsert: TypeAlias = sqlite.Insert | postgresql.Insert
 Rows: TypeAlias = CursorResult[*tuple[Any, ...]]
+S = TypeVar("S")
+
+#: statements built once per (builder, dialect): see `Executor.prepared`
+_PREPARED: dict[tuple[Callable[..., Any], str], Any] = {}
 
 
 class Executor:
@@ -42,6 +46,19 @@ class Executor:
         if self.dialect == "postgresql":
             return postgresql.insert(table)
         return sqlite.insert(table)
+
+    def prepared(self, build: Callable[[Executor], S]) -> S:
+        """The statement `build(self)` returns, built once per dialect and then reused.
+
+        Building a statement (coercions, cache key) costs SQLAlchemy several times what
+        executing a cached one does; hot statements take their values as bind parameters.
+        """
+        key = (build, self.dialect)
+        try:
+            statement: S = _PREPARED[key]
+        except KeyError:
+            statement = _PREPARED[key] = build(self)
+        return statement
 
     async def enter(self) -> None:
         raise NotImplementedError

@@ -41,12 +41,13 @@ log = logging.getLogger(__name__)
 class _Batch:
     """One database transaction shared by the units of work that joined it."""
 
-    __slots__ = ("committed", "dirty")
+    __slots__ = ("committed", "dirty", "units")
 
     def __init__(self) -> None:
         self.committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         #: a unit released its savepoint into this batch: it has work to commit
         self.dirty = False
+        self.units = 0
 
 
 class GroupCommitWriter:
@@ -60,6 +61,9 @@ class GroupCommitWriter:
         self._owner: asyncio.Task[Any] | None = None
         self._batch: _Batch | None = None
         self._committer: asyncio.Task[None] | None = None
+        #: COMMITs that succeeded, and the units of work they made durable
+        self.commits = 0
+        self.units_committed = 0
 
     # -- the connection, exclusively -----------------------------------------------------
 
@@ -130,6 +134,7 @@ class GroupCommitWriter:
             self._broken(error)
             raise translate(_wrap(error)) from error
         batch.dirty = True
+        batch.units += 1
         return batch
 
     def rollback_unit(self) -> None:
@@ -179,6 +184,8 @@ class GroupCommitWriter:
                 except Exception:
                     log.warning("rollback after a failed COMMIT failed", exc_info=True)
             raise
+        self.commits += 1
+        self.units_committed += batch.units
         if not batch.committed.done():
             batch.committed.set_result(None)
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ampyre.domain.authorization import AuthorizationStatus, IdTokenRecord
 from ampyre.persistence.executor import Executor
 from ampyre.persistence.tables import id_tokens
+
+_GET = select(id_tokens).where(id_tokens.c.value == bindparam("token"))
 
 
 class SqlIdTokenRepository:
@@ -16,7 +18,7 @@ class SqlIdTokenRepository:
         self._db = executor
 
     async def get(self, value: str) -> IdTokenRecord | None:
-        result = await self._db.execute(select(id_tokens).where(id_tokens.c.value == value))
+        result = await self._db.execute(_GET, {"token": value})
         row = result.one_or_none()
         if row is None:
             return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, bindparam, func, select, update
 
 from ampyre.domain.station import BootInfo, RegistrationStatus, Station
 from ampyre.persistence.executor import Executor
@@ -25,39 +25,51 @@ _BOOT_FIELDS = (
 )
 
 
+#: what `save` writes (a column added later for something else is left alone)
+_SAVED = (
+    "ocpp_version",
+    "registered",
+    "registration_status",
+    "connected",
+    "last_seen",
+    "last_boot",
+    *_BOOT_FIELDS,
+)
+_GET = select(stations).where(stations.c.id == bindparam("station"))
+# SET takes the columns given in the parameters.
+_UPDATE = update(stations).where(stations.c.id == bindparam("station"))
+
+
+def _save(db: Executor) -> Any:
+    statement = db.insert(stations)
+    changed: dict[str, Any] = {name: statement.excluded[name] for name in _SAVED}
+    # The first creation time stays.
+    changed["created_at"] = func.coalesce(stations.c.created_at, statement.excluded.created_at)
+    return statement.on_conflict_do_update(index_elements=[stations.c.id], set_=changed)
+
+
 class SqlStationRepository:
     def __init__(self, executor: Executor) -> None:
         self._db = executor
 
     async def get(self, station_id: str) -> Station | None:
-        result = await self._db.execute(select(stations).where(stations.c.id == station_id))
+        result = await self._db.execute(_GET, {"station": station_id})
         row = result.one_or_none()
         return None if row is None else _station(row)
 
     async def save(self, station: Station) -> None:
-        values = _values(station)
-        statement = self._db.insert(stations).values(values)
-        changed: dict[str, Any] = {
-            name: statement.excluded[name] for name in values if name != "id"
-        }
-        # The first creation time stays.
-        changed["created_at"] = func.coalesce(stations.c.created_at, statement.excluded.created_at)
-        await self._db.execute(
-            statement.on_conflict_do_update(index_elements=[stations.c.id], set_=changed)
-        )
+        await self._db.execute(self._db.prepared(_save), _values(station))
 
     async def mark_connected(
         self, station_id: str, connected: bool, ocpp_version: str | None, now: datetime
     ) -> None:
-        values: dict[str, Any] = {"connected": connected, "last_seen": now}
+        values: dict[str, Any] = {"station": station_id, "connected": connected, "last_seen": now}
         if ocpp_version is not None:
             values["ocpp_version"] = ocpp_version
-        await self._db.execute(update(stations).where(stations.c.id == station_id).values(values))
+        await self._db.execute(_UPDATE, values)
 
     async def touch(self, station_id: str, now: datetime) -> None:
-        await self._db.execute(
-            update(stations).where(stations.c.id == station_id).values(last_seen=now)
-        )
+        await self._db.execute(_UPDATE, {"station": station_id, "last_seen": now})
 
     async def disconnect_all(self) -> None:
         await self._db.execute(

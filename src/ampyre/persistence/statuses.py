@@ -10,6 +10,20 @@ from ampyre.domain.availability import ConnectorState, ConnectorStatus, StatusRe
 from ampyre.persistence.executor import Executor
 from ampyre.persistence.tables import connector_status, status_history
 
+_KEYS = ("station_id", "evse_id", "connector_id")
+_FIELDS = ("status", "error_code", "info", "vendor_id", "vendor_error_code")
+_ADD_HISTORY = insert(status_history)
+
+
+def _set_current(db: Executor) -> Any:
+    statement = db.insert(connector_status)
+    excluded = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=[connector_status.c[key] for key in _KEYS],
+        set_={name: excluded[name] for name in (*_FIELDS, "updated_at")},
+        where=connector_status.c.updated_at <= excluded.updated_at,
+    )
+
 
 class SqlStatusRepository:
     def __init__(self, executor: Executor) -> None:
@@ -31,20 +45,9 @@ class SqlStatusRepository:
             "vendor_id": report.vendor_id,
             "vendor_error_code": report.vendor_error_code,
         }
+        await self._db.execute(_ADD_HISTORY, {**values, "timestamp": report.timestamp})
         await self._db.execute(
-            insert(status_history).values({**values, "timestamp": report.timestamp})
-        )
-        statement = self._db.insert(connector_status).values(
-            {**values, "updated_at": report.timestamp}
-        )
-        excluded = statement.excluded
-        keys = ("station_id", "evse_id", "connector_id")
-        await self._db.execute(
-            statement.on_conflict_do_update(
-                index_elements=[connector_status.c[key] for key in keys],
-                set_={name: excluded[name] for name in (*values, "updated_at") if name not in keys},
-                where=connector_status.c.updated_at <= excluded.updated_at,
-            )
+            self._db.prepared(_set_current), {**values, "updated_at": report.timestamp}
         )
 
     async def current(self, station_id: str) -> list[ConnectorState]:

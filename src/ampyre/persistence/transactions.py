@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, bindparam, select, update
 
 from ampyre.domain.authorization import IdToken
 from ampyre.domain.errors import Conflict, NotFound
@@ -19,6 +19,40 @@ from ampyre.persistence.executor import Executor
 from ampyre.persistence.tables import meter_values, transaction_events, transactions
 
 _ROWS_PER_INSERT = 500
+
+# Hot statements, built once (Executor.prepared): values come as bind parameters.
+_BY_ID = select(transactions).where(transactions.c.id == bindparam("tx_id"))
+_BY_REF = select(transactions).where(
+    transactions.c.station_id == bindparam("station"), transactions.c.ref == bindparam("tx_ref")
+)
+_BY_START_KEY = select(transactions).where(
+    transactions.c.station_id == bindparam("station"),
+    transactions.c.start_key == bindparam("key"),
+)
+# SET takes the columns given in the parameters.
+_UPDATE = update(transactions).where(transactions.c.id == bindparam("tx_id"))
+
+
+def _create(db: Executor) -> Any:
+    return db.insert(transactions).on_conflict_do_nothing().returning(transactions.c.id)
+
+
+def _add_event(db: Executor) -> Any:
+    c = transaction_events.c
+    return (
+        db.insert(transaction_events)
+        .on_conflict_do_nothing(index_elements=[c.transaction_id, c.seq_no])
+        .returning(c.id)
+    )
+
+
+def _add_meter_values(db: Executor) -> Any:
+    c = meter_values.c
+    return (
+        db.insert(meter_values)
+        .on_conflict_do_nothing(index_elements=[c.station_id, c.evse_id, c.timestamp, c.digest])
+        .returning(c.id)
+    )
 
 
 class SqlTransactionRepository:
@@ -35,13 +69,7 @@ class SqlTransactionRepository:
         values["start_key"] = start_key
         if not transaction.ref:
             values["ref"] = None  # named by its id below, in the same database transaction
-        statement = (
-            self._db.insert(transactions)
-            .values(values)
-            .on_conflict_do_nothing()
-            .returning(transactions.c.id)
-        )
-        new_id = (await self._db.execute(statement)).scalar_one_or_none()
+        new_id = (await self._db.execute(self._db.prepared(_create), values)).scalar_one_or_none()
         if new_id is None:
             raise Conflict(
                 f"station {transaction.station_id!r} already has a session with "
@@ -49,43 +77,36 @@ class SqlTransactionRepository:
             )
         ref = transaction.ref or str(new_id)
         if not transaction.ref:
-            await self._db.execute(
-                update(transactions).where(transactions.c.id == new_id).values(ref=ref)
-            )
+            await self._db.execute(_UPDATE, {"tx_id": new_id, "ref": ref})
         return dataclasses.replace(transaction, id=int(new_id), ref=ref)
 
     async def get(self, transaction_id: int) -> Transaction | None:
-        return await self._one(transactions.c.id == transaction_id)
+        return await self._one(_BY_ID, {"tx_id": transaction_id})
 
     async def by_ref(self, station_id: str, ref: str) -> Transaction | None:
-        return await self._one(transactions.c.station_id == station_id, transactions.c.ref == ref)
+        return await self._one(_BY_REF, {"station": station_id, "tx_ref": ref})
 
     async def by_start_key(self, station_id: str, start_key: str) -> Transaction | None:
-        return await self._one(
-            transactions.c.station_id == station_id, transactions.c.start_key == start_key
-        )
+        return await self._one(_BY_START_KEY, {"station": station_id, "key": start_key})
 
     async def save(self, transaction: Transaction) -> None:
         """Update every field but the id; `NotFound` if there is no such session."""
         values = _values(transaction)
-        result = await self._db.execute(
-            update(transactions).where(transactions.c.id == transaction.id).values(values)
-        )
+        values["tx_id"] = transaction.id
+        result = await self._db.execute(_UPDATE, values)
         if result.rowcount == 0:
             raise NotFound(f"no transaction {transaction.id}")
 
     async def add_event(
         self, transaction_id: int, seq_no: int, kind: str, timestamp: datetime
     ) -> bool:
-        statement = (
-            self._db.insert(transaction_events)
-            .values(transaction_id=transaction_id, seq_no=seq_no, kind=kind, timestamp=timestamp)
-            .on_conflict_do_nothing(
-                index_elements=[transaction_events.c.transaction_id, transaction_events.c.seq_no]
-            )
-            .returning(transaction_events.c.id)
-        )
-        return (await self._db.execute(statement)).first() is not None
+        values = {
+            "transaction_id": transaction_id,
+            "seq_no": seq_no,
+            "kind": kind,
+            "timestamp": timestamp,
+        }
+        return (await self._db.execute(self._db.prepared(_add_event), values)).first() is not None
 
     async def add_meter_values(
         self,
@@ -106,18 +127,14 @@ class SqlTransactionRepository:
             for value in values
             for samples in [[dataclasses.asdict(sample) for sample in value.samples]]
         ]
+        statement = self._db.prepared(_add_meter_values)
+        if len(rows) == 1:
+            return len((await self._db.execute(statement, rows[0])).all())
         added = 0
-        c = meter_values.c
         for start in range(0, len(rows), _ROWS_PER_INSERT):
-            statement = (
-                self._db.insert(meter_values)
-                .values(rows[start : start + _ROWS_PER_INSERT])
-                .on_conflict_do_nothing(
-                    index_elements=[c.station_id, c.evse_id, c.timestamp, c.digest]
-                )
-                .returning(c.id)
-            )
-            added += len((await self._db.execute(statement)).all())
+            # Many parameter sets: SQLAlchemy's "insertmanyvalues" batches them with RETURNING.
+            chunk = rows[start : start + _ROWS_PER_INSERT]
+            added += len((await self._db.execute(statement, chunk)).all())
         return added
 
     async def meter_values(self, transaction_id: int) -> list[MeterValue]:
@@ -143,8 +160,8 @@ class SqlTransactionRepository:
     async def list_for_station(self, station_id: str) -> list[Transaction]:
         return await self._many(transactions.c.station_id == station_id)
 
-    async def _one(self, *where: Any) -> Transaction | None:
-        row = (await self._db.execute(select(transactions).where(*where))).one_or_none()
+    async def _one(self, statement: Any, parameters: dict[str, Any]) -> Transaction | None:
+        row = (await self._db.execute(statement, parameters)).one_or_none()
         return None if row is None else _transaction(row)
 
     async def _many(self, *where: Any) -> list[Transaction]:
