@@ -6,6 +6,8 @@ import logging
 
 from ampyre import __version__
 from ampyre.action_tables import Side, action_tables
+from ampyre.api.app import create_api
+from ampyre.api.context import ApiContext
 from ampyre.clock import SystemClock
 from ampyre.config import Settings
 from ampyre.dispatch import v16 as routes_v16
@@ -15,6 +17,7 @@ from ampyre.dispatch.router import Router
 from ampyre.persistence.database import Database
 from ampyre.persistence.migrate import head_revision
 from ampyre.protocol.versions import OcppVersion
+from ampyre.services.access import TokenService
 from ampyre.services.authorization import AuthorizationService
 from ampyre.services.availability import AvailabilityService
 from ampyre.services.data_transfer import DataTransferService
@@ -22,6 +25,8 @@ from ampyre.services.ports import Clock
 from ampyre.services.provisioning import ProvisioningService
 from ampyre.services.reports import ReportService
 from ampyre.services.transactions import TransactionService
+from ampyre.transports.http import HttpServer
+from ampyre.transports.links import LinkRegistry
 from ampyre.transports.websocket import OcppJServer
 
 log = logging.getLogger("ampyre")
@@ -56,7 +61,10 @@ class Application:
             data_transfer=DataTransferService(uow, settings.data_transfer_vendors),
             clock=self.clock,
         )
+        self.tokens = TokenService(uow, self.clock)
         self.router = Router(self.services, ROUTES, list(settings.leniency))
+        #: every live station link of this node, whatever transport carries it
+        self.links = LinkRegistry()
         self.server = OcppJServer(
             host=settings.host,
             port=settings.port,
@@ -68,7 +76,21 @@ class Application:
             call_timeout=settings.call_timeout,
             ping_interval=settings.ping_interval,
             ping_timeout=settings.ping_timeout,
+            links=self.links,
         )
+        self.api = create_api(
+            ApiContext(
+                version=__version__,
+                clock=self.clock,
+                tokens=self.tokens,
+                provisioning=self.services.provisioning,
+                availability=self.services.availability,
+                authorization=self.services.authorization,
+                transactions=self.services.transactions,
+                reports=self.services.reports,
+            )
+        )
+        self.http = HttpServer(self.api, settings.host, settings.http_port)
 
     async def start(self, migrate: bool = False) -> None:
         if migrate:
@@ -80,6 +102,7 @@ class Application:
             )
         await self.services.provisioning.reset_connections()
         await self.server.start()
+        await self.http.start()
         settings = self.settings
         versions = ", ".join(f"{v} ({v.subprotocol})" for v in CSMS_TABLES)
         log.info(
@@ -89,6 +112,19 @@ class Application:
             self.server.bound_port,
             settings.ocpp_path.rstrip("/"),
         )
+        log.info(
+            "operator API on http://%s:%d/api/v1 (docs: /api/docs)",
+            settings.host,
+            self.http.bound_port,
+        )
+        first = await self.tokens.first_start()
+        if first is not None:
+            log.warning(
+                "first start: created API token %r (role operator); it is shown only now:\n\n"
+                "    %s\n\n(more with `ampyre token create`)",
+                first.token.name,
+                first.secret,
+            )
         log.info("database: %s", self.database.url.render_as_string(hide_password=True))
         log.info("OCPP versions: %s", versions)
         log.info(
@@ -101,7 +137,12 @@ class Application:
     def port(self) -> int:
         return self.server.bound_port
 
+    @property
+    def http_port(self) -> int:
+        return self.http.bound_port
+
     async def stop(self) -> None:
+        await self.http.stop()
         await self.server.stop()
         await self.database.close()
         log.info("stopped")

@@ -7,7 +7,7 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import click
@@ -223,6 +223,87 @@ def migrate(database_url: str | None) -> None:
         logging.getLogger("ampyre").info("database %s is at revision %s", shown, revision)
 
     _run(run())
+
+
+@main.group()
+def token() -> None:
+    """Operator API tokens: create, list, revoke (stored hashed; a secret is shown once)."""
+
+
+async def _with_tokens(database_url: str | None, work: Callable[[Any], Awaitable[None]]) -> None:
+    from ampyre.clock import SystemClock
+    from ampyre.persistence.database import Database
+    from ampyre.persistence.migrate import head_revision
+    from ampyre.services.access import TokenService
+
+    settings = _settings({"database_url": database_url})
+    database = Database(settings.database_url)
+    try:
+        if await database.current_revision() != head_revision():
+            raise click.ClickException("the database is not migrated: run `ampyre migrate` first")
+        await work(TokenService(database.unit_of_work, SystemClock()))
+    finally:
+        await database.close()
+
+
+_DB_OPTION = click.option(
+    "--database-url", default=None, help="SQLAlchemy URL [env AMPYRE_DATABASE_URL]"
+)
+
+
+@token.command("create")
+@click.option("--name", required=True, help="Who or what uses the token")
+@click.option(
+    "--role",
+    type=click.Choice(["reader", "operator"]),
+    default="operator",
+    show_default=True,
+    help="reader: read only; operator: may also change records and send commands",
+)
+@_DB_OPTION
+def token_create(name: str, role: str, database_url: str | None) -> None:
+    """Create a token and print its secret (shown only now)."""
+    from ampyre.domain.access import Role
+
+    async def work(tokens: Any) -> None:
+        try:
+            issued = await tokens.create(name, Role(role))
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from None
+        click.echo(issued.secret)
+        click.echo(f"token {issued.token.id} ({issued.token.name}, {role}) created", err=True)
+
+    _run(_with_tokens(database_url, work))
+
+
+@token.command("list")
+@_DB_OPTION
+def token_list(database_url: str | None) -> None:
+    """List tokens (id, role, prefix, name, created, revoked)."""
+
+    async def work(tokens: Any) -> None:
+        for t in await tokens.list():
+            revoked = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
+            click.echo(
+                f"{t.id}\t{t.role}\t{t.prefix}...\t{t.name}\t"
+                f"{t.created_at:%Y-%m-%d %H:%M}\t{revoked}"
+            )
+
+    _run(_with_tokens(database_url, work))
+
+
+@token.command("revoke")
+@click.argument("token_id", type=int)
+@_DB_OPTION
+def token_revoke(token_id: int, database_url: str | None) -> None:
+    """Revoke a token by id: requests with it are refused from now on."""
+
+    async def work(tokens: Any) -> None:
+        if not await tokens.revoke(token_id):
+            raise click.ClickException(f"no active token with id {token_id}")
+        click.echo(f"token {token_id} revoked")
+
+    _run(_with_tokens(database_url, work))
 
 
 @main.command()

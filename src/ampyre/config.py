@@ -54,6 +54,12 @@ class Settings(BaseSettings):
 
     host: str = Field(default="0.0.0.0", description="Address to listen on.")
     port: int = Field(default=9000, ge=0, le=65535, description="Port for charge points.")
+    http_port: int = Field(
+        default=8080,
+        ge=0,
+        le=65535,
+        description="Port for the operator API, OCPP-S (SOAP) stations, files and metrics.",
+    )
     ocpp_path: str = Field(default="/ocpp", description="URL path prefix; stations append /{id}.")
     database_url: str = Field(
         default="sqlite+aiosqlite:///./ampyre.db",

@@ -6,16 +6,19 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import httpx
 import pytest
 
 from ampyre.app import Application
 from ampyre.config import Settings
+from ampyre.domain.access import Role
 
 
 def make_settings(database_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "host": "127.0.0.1",
         "port": 0,
+        "http_port": 0,
         "database_url": database_url,
         "call_timeout": 5.0,
     }
@@ -62,3 +65,27 @@ def start_csms(database_url: str) -> AppFactory:
             await application.stop()
 
     return start
+
+
+@pytest.fixture
+def api_url(csms: Application) -> str:
+    return f"http://127.0.0.1:{csms.http_port}/api/v1"
+
+
+@pytest.fixture
+async def operator_token(csms: Application) -> str:
+    return (await csms.tokens.create("tests (operator)", Role.OPERATOR)).secret
+
+
+@pytest.fixture
+async def reader_token(csms: Application) -> str:
+    return (await csms.tokens.create("tests (reader)", Role.READER)).secret
+
+
+@pytest.fixture
+async def api(api_url: str, operator_token: str) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the operator API, authenticated with an operator token."""
+    async with httpx.AsyncClient(
+        base_url=api_url, headers={"Authorization": f"Bearer {operator_token}"}, timeout=30
+    ) as client:
+        yield client

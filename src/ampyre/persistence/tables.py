@@ -181,7 +181,21 @@ station_reports = Table(
     Index(None, "station_id", "kind", "received_at"),
 )
 
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("name", String(TEXT), nullable=False),
+    Column("role", String(ENUM), nullable=False),
+    Column("prefix", String(16), nullable=False),
+    # sha256 of the secret: tokens are 256-bit random, so a fast hash is enough.
+    Column("digest", String(64), nullable=False, unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime),
+)
+
 __all__ = [
+    "api_tokens",
     "connector_status",
     "id_tokens",
     "metadata",

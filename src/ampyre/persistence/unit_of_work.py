@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
+from ampyre.persistence.api_tokens import SqlApiTokenRepository
 from ampyre.persistence.executor import Executor
 from ampyre.persistence.id_tokens import SqlIdTokenRepository
 from ampyre.persistence.reports import SqlReportRepository
@@ -12,6 +13,7 @@ from ampyre.persistence.stations import SqlStationRepository
 from ampyre.persistence.statuses import SqlStatusRepository
 from ampyre.persistence.transactions import SqlTransactionRepository
 from ampyre.services.ports import (
+    ApiTokenRepository,
     IdTokenRepository,
     ReportRepository,
     StationRepository,
@@ -39,6 +41,7 @@ class SqlUnitOfWork:
     id_tokens: IdTokenRepository
     transactions: TransactionRepository
     reports: ReportRepository
+    api_tokens: ApiTokenRepository
 
     def __init__(self, database: Database) -> None:
         self._database = database
@@ -57,6 +60,7 @@ class SqlUnitOfWork:
         self.id_tokens = SqlIdTokenRepository(executor)
         self.transactions = SqlTransactionRepository(executor)
         self.reports = SqlReportRepository(executor)
+        self.api_tokens = SqlApiTokenRepository(executor)
         return self
 
     async def __aexit__(

@@ -10,6 +10,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from ampyre.domain.access import ApiToken, Role
 from ampyre.domain.authorization import IdTokenRecord
 from ampyre.domain.availability import ConnectorState, StatusReport
 from ampyre.domain.metering import MeterValue
@@ -120,6 +121,22 @@ class ReportRepository(Protocol):
         ...
 
 
+class ApiTokenRepository(Protocol):
+    async def add(self, name: str, role: Role, prefix: str, digest: str, now: datetime) -> ApiToken:
+        """Store a new token (only the digest of its secret) and return it with its id."""
+        ...
+
+    async def by_digest(self, digest: str) -> ApiToken | None: ...
+
+    async def list(self) -> list[ApiToken]:
+        """Every token, revoked ones too, oldest first."""
+        ...
+
+    async def revoke(self, token_id: int, now: datetime) -> bool:
+        """Revoke an active token; False if there is no such active token."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction. Leaving the block without `commit()` rolls back."""
 
@@ -128,6 +145,7 @@ class UnitOfWork(Protocol):
     id_tokens: IdTokenRepository
     transactions: TransactionRepository
     reports: ReportRepository
+    api_tokens: ApiTokenRepository
 
     async def __aenter__(self) -> Self: ...
 
@@ -146,6 +164,7 @@ class UnitOfWorkFactory(Protocol):
 
 
 __all__ = [
+    "ApiTokenRepository",
     "Clock",
     "IdTokenRepository",
     "ReportRepository",

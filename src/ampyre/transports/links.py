@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, Protocol
 
 from ampyre.protocol.rpc import CallError
@@ -60,3 +61,45 @@ class InboundHandler(Protocol):
     def relaxed(self, link: StationLink, notes: tuple[str, ...]) -> None:
         """Leniency let a constraint breach through (log it once per station)."""
         ...
+
+
+class LinkRegistry:
+    """The live links of this node, by station id, whatever transport carries them.
+
+    Transports register a station's link when it connects and remove it when it goes; the
+    command gateway finds a station here. A station that reconnects replaces its old link.
+    """
+
+    def __init__(self) -> None:
+        self._links: dict[str, StationLink] = {}
+
+    def get(self, station_id: str) -> StationLink | None:
+        return self._links.get(station_id)
+
+    def __getitem__(self, station_id: str) -> Any:
+        return self._links[station_id]
+
+    def __contains__(self, station_id: object) -> bool:
+        return station_id in self._links
+
+    def __len__(self) -> int:
+        return len(self._links)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._links))
+
+    def ids(self) -> list[str]:
+        return list(self._links)
+
+    def put(self, link: StationLink) -> StationLink | None:
+        """Register `link`; return the link it replaced, if any."""
+        old = self._links.get(link.station_id)
+        self._links[link.station_id] = link
+        return old
+
+    def remove(self, link: StationLink) -> bool:
+        """Forget `link` if it is still the station's current one; True if it was."""
+        if self._links.get(link.station_id) is link:
+            del self._links[link.station_id]
+            return True
+        return False

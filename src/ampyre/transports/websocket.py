@@ -38,6 +38,7 @@ from ampyre.transports.links import (
     CallRejected,
     CallTimeout,
     InboundHandler,
+    LinkRegistry,
     StationUnreachable,
 )
 from ampyre.transports.station_id import BadStationId, station_id_from_path
@@ -175,6 +176,7 @@ class OcppJServer:
         call_timeout: float,
         ping_interval: float | None,
         ping_timeout: float | None,
+        links: LinkRegistry | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -186,7 +188,7 @@ class OcppJServer:
         self.call_timeout = call_timeout
         self.ping_interval = ping_interval
         self.ping_timeout = ping_timeout
-        self.links: dict[str, WebSocketLink] = {}
+        self.links = links if links is not None else LinkRegistry()
         self._admitted: weakref.WeakKeyDictionary[
             ServerConnection, tuple[str, OcppVersion, Leniency]
         ] = weakref.WeakKeyDictionary()
@@ -286,8 +288,7 @@ class OcppJServer:
             relaxation=leniency.relaxation,
         )
         link = WebSocketLink(ws, station_id, version, session, self.call_timeout)
-        old = self.links.get(station_id)
-        self.links[station_id] = link
+        old = self.links.put(link)
         if old is not None:
             # Stations reconnect because the old connection died silently, so nobody may
             # answer its closing handshake: close it in the background, serve the new one now.
@@ -301,8 +302,7 @@ class OcppJServer:
             await self.handler.connected(link)
         except Exception as exc:
             log.warning("%s: refused after connecting: %s", station_id, exc)
-            if self.links.get(station_id) is link:
-                del self.links[station_id]
+            self.links.remove(link)
             await link.close(str(exc) or "refused", code=1008)
             return
         log.info("%s: connected with OCPP %s from %s", station_id, version, ws.remote_address)
@@ -313,9 +313,7 @@ class OcppJServer:
             pass
         finally:
             link.closed()
-            current = self.links.get(station_id) is link
-            if current:
-                del self.links[station_id]
+            if self.links.remove(link):
                 await self.handler.disconnected(link)
             log.info(
                 "%s: disconnected (code %s %s)",

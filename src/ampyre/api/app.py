@@ -1,0 +1,34 @@
+"""The operator API application: routers under /api/v1, OpenAPI and docs under /api."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+
+from ampyre.api import problems
+from ampyre.api.context import ApiContext
+from ampyre.api.routes import system
+
+PREFIX = "/api/v1"
+
+ROUTERS: list[APIRouter] = [system.router]
+
+
+def create_api(context: ApiContext, extra: list[APIRouter] | None = None) -> FastAPI:
+    """The HTTP application. `extra` routers (OCPP-S, files, ...) are mounted at their own paths."""
+    app = FastAPI(
+        title="Ampyre operator API",
+        version=context.version,
+        description="Manage stations, id tokens and transactions, and send commands to "
+        "stations of every OCPP version through one version-neutral API. Errors are RFC 9457 "
+        "problem documents. Authenticate with `Authorization: Bearer <token>`.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.context = context
+    problems.install(app)
+    for router in ROUTERS:
+        app.include_router(router, prefix=PREFIX)
+    for router in extra or []:
+        app.include_router(router)
+    return app
