@@ -21,6 +21,7 @@ from ampyre.services.access import TokenService
 from ampyre.services.authorization import AuthorizationService
 from ampyre.services.availability import AvailabilityService
 from ampyre.services.data_transfer import DataTransferService
+from ampyre.services.events import EventBus
 from ampyre.services.ports import Clock
 from ampyre.services.provisioning import ProvisioningService
 from ampyre.services.reports import ReportService
@@ -47,6 +48,8 @@ class Application:
         self.clock = clock or SystemClock()
         self.database = Database(settings.database_url)
         uow = self.database.unit_of_work
+        #: domain events (connects, status, transactions, command results) for listeners
+        self.events = EventBus()
         self.services = Services(
             provisioning=ProvisioningService(
                 uow,
@@ -82,6 +85,7 @@ class Application:
             ApiContext(
                 version=__version__,
                 clock=self.clock,
+                events=self.events,
                 tokens=self.tokens,
                 provisioning=self.services.provisioning,
                 availability=self.services.availability,

@@ -9,6 +9,7 @@ from fastapi import Request
 from ampyre.services.access import TokenService
 from ampyre.services.authorization import AuthorizationService
 from ampyre.services.availability import AvailabilityService
+from ampyre.services.events import EventBus
 from ampyre.services.ports import Clock
 from ampyre.services.provisioning import ProvisioningService
 from ampyre.services.reports import ReportService
@@ -21,6 +22,7 @@ class ApiContext:
 
     version: str
     clock: Clock
+    events: EventBus
     tokens: TokenService
     provisioning: ProvisioningService
     availability: AvailabilityService

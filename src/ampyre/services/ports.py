@@ -13,6 +13,7 @@ from typing import Protocol, Self
 from ampyre.domain.access import ApiToken, Role
 from ampyre.domain.authorization import IdTokenRecord
 from ampyre.domain.availability import ConnectorState, StatusReport
+from ampyre.domain.events import Event
 from ampyre.domain.metering import MeterValue
 from ampyre.domain.reports import StationReport
 from ampyre.domain.station import Station
@@ -22,6 +23,12 @@ from ampyre.domain.transactions import Transaction
 class Clock(Protocol):
     def now(self) -> datetime:
         """The current time, timezone-aware UTC."""
+        ...
+
+
+class EventPublisher(Protocol):
+    def publish(self, event: Event) -> None:
+        """Hand `event` to every listener; returns at once and never raises."""
         ...
 
 
@@ -166,6 +173,7 @@ class UnitOfWorkFactory(Protocol):
 __all__ = [
     "ApiTokenRepository",
     "Clock",
+    "EventPublisher",
     "IdTokenRepository",
     "ReportRepository",
     "StationRepository",
