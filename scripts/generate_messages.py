@@ -1,8 +1,10 @@
-"""Generate typed OCPP message classes from the vendored OCA JSON schemas.
+"""Generate typed OCPP message classes from the vendored OCA JSON schemas and SOAP WSDLs.
 
-Reads ``spec/ocpp16-json/*.json`` and ``spec/ocpp201-json/*.json`` and writes
-``src/ampyre/messages/{v16,v201}/{__init__,types,actions}.py`` plus
-``src/ampyre/messages/__init__.py``.
+Reads ``spec/ocpp16-json/*.json``, ``spec/ocpp201-json/*.json`` and ``spec/ocpp1{5,6}-soap/*.wsdl``
+and writes ``src/ampyre/messages/{v15,v16,v201}/{__init__,types,actions}.py``,
+``src/ampyre/messages/soap.py`` (the WSDLs' schemas, namespaces and operations) and
+``src/ampyre/messages/__init__.py``. The 1.5 types come from the XML Schema in the 1.5 WSDLs,
+translated by ``wsdl_schemas.py`` into the same JSON-schema subset the JSON versions use.
 
 Every request, response and nested object becomes a ``msgspec.Struct`` whose field names
 are the exact wire names, so ``msgspec.json.decode(data, type=Cls)`` validates a payload
@@ -32,6 +34,9 @@ import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import wsdl_schemas
 
 ROOT = Path(__file__).resolve().parent.parent
 MESSAGES_DIR = ROOT / "src" / "ampyre" / "messages"
@@ -124,6 +129,39 @@ V16_CSMS_INITIATED = frozenset(
         "GetLog",
         "InstallCertificate",
         "SignedUpdateFirmware",
+    }
+)
+V15_CHARGE_POINT_INITIATED = frozenset(
+    {
+        "Authorize",
+        "BootNotification",
+        "DataTransfer",
+        "DiagnosticsStatusNotification",
+        "FirmwareStatusNotification",
+        "Heartbeat",
+        "MeterValues",
+        "StartTransaction",
+        "StatusNotification",
+        "StopTransaction",
+    }
+)
+V15_CSMS_INITIATED = frozenset(
+    {
+        "CancelReservation",
+        "ChangeAvailability",
+        "ChangeConfiguration",
+        "ClearCache",
+        "DataTransfer",
+        "GetConfiguration",
+        "GetDiagnostics",
+        "GetLocalListVersion",
+        "RemoteStartTransaction",
+        "RemoteStopTransaction",
+        "ReserveNow",
+        "Reset",
+        "SendLocalList",
+        "UnlockConnector",
+        "UpdateFirmware",
     }
 )
 V201_CHARGE_POINT_INITIATED = frozenset(
@@ -283,9 +321,35 @@ class VersionSpec:
     charge_point_initiated: frozenset[str]
     csms_initiated: frozenset[str]
     inline_names: Mapping[str, str]
+    #: (central system service, charge point service) WSDLs, for a version read from SOAP
+    wsdl_files: tuple[str, str] | None = None
 
+
+#: Every SOAP WSDL: (version, central system service, charge point service).
+SOAP_WSDLS = (
+    (
+        "1.5",
+        "spec/ocpp15-soap/ocpp_centralsystemservice_1.5_final.wsdl",
+        "spec/ocpp15-soap/ocpp_chargepointservice_1.5_final.wsdl",
+    ),
+    (
+        "1.6",
+        "spec/ocpp16-soap/OCPP_CentralSystemService_1.6.wsdl",
+        "spec/ocpp16-soap/OCPP_ChargePointService_1.6.wsdl",
+    ),
+)
 
 VERSIONS = (
+    VersionSpec(
+        package="v15",
+        label="OCPP 1.5 (SOAP)",
+        spec_dir="spec/ocpp15-soap",
+        request_suffix="Request",
+        charge_point_initiated=V15_CHARGE_POINT_INITIATED,
+        csms_initiated=V15_CSMS_INITIATED,
+        inline_names={"MeterValue.value": "MeterValueSample"},
+        wsdl_files=(SOAP_WSDLS[0][1], SOAP_WSDLS[0][2]),
+    ),
     VersionSpec(
         package="v16",
         label="OCPP 1.6J (core and security extension)",
@@ -553,7 +617,34 @@ class VersionGenerator:
 
     # -- files -----------------------------------------------------------------------------
 
+    def load_wsdl(self, files: tuple[str, str]) -> None:
+        for path, initiated in zip(
+            files, (self.spec.charge_point_initiated, self.spec.csms_initiated), strict=True
+        ):
+            try:
+                service = wsdl_schemas.read(ROOT, path)
+            except wsdl_schemas.WsdlError as exc:
+                raise GenerationError(str(exc)) from exc
+            operations = {op.name for op in service.operations}
+            if operations != initiated:
+                raise GenerationError(
+                    f"{path}: operations {sorted(operations ^ initiated)} disagree with "
+                    "the direction table"
+                )
+            for class_name, node in service.messages.items():
+                kind = "response" if class_name.endswith("Response") else "request"
+                action = class_name.removesuffix("Response").removesuffix("Request")
+                doc = {"definitions": service.definitions, **node}
+                # DataTransfer is in both services: register() insists the types are equal
+                self.named(doc, doc, class_name, f"{path}: {class_name}")
+                if class_name not in {m.class_name for m in self.messages}:
+                    self.messages.append(Message(action, kind, class_name, path))
+        self.check_directions()
+
     def load(self) -> None:
+        if self.spec.wsdl_files is not None:
+            self.load_wsdl(self.spec.wsdl_files)
+            return
         spec_dir = ROOT / self.spec.spec_dir
         files = sorted(spec_dir.glob("*.json"))
         if not files:
@@ -602,8 +693,9 @@ class VersionGenerator:
             raise GenerationError(f"{self.spec.package}: " + "; ".join(problems))
 
     def header(self, what: str) -> str:
+        pattern = "*.wsdl" if self.spec.wsdl_files else "*.json"
         return (
-            f"# {HEADER_MARKER} from {self.spec.spec_dir}/*.json -- do not edit.\n"
+            f"# {HEADER_MARKER} from {self.spec.spec_dir}/{pattern} -- do not edit.\n"
             f"# {what}\n"
             "# Regenerate with `make generate`.\n"
         )
@@ -715,13 +807,18 @@ class VersionGenerator:
 
 
 def render_messages_init() -> str:
-    specs = " and ".join(f"{v.spec_dir}/*.json" for v in VERSIONS)
+    specs = "".join(
+        f"#   {v.spec_dir}/{'*.wsdl' if v.wsdl_files else '*.json'}\n" for v in VERSIONS
+    )
     return (
-        f"# {HEADER_MARKER}\n# from {specs} -- do not edit.\n"
+        f"# {HEADER_MARKER} -- do not edit. From:\n{specs}"
         "# Regenerate with `make generate`.\n"
-        '"""Typed OCPP message payloads generated from the OCA JSON schemas.\n\n'
-        "- `ampyre.messages.v16`: OCPP 1.6J, core profile and security extension.\n"
-        "- `ampyre.messages.v201`: OCPP 2.0.1.\n\n"
+        '"""Typed OCPP message payloads generated from the OCA JSON schemas and SOAP WSDLs.\n\n'
+        "- `ampyre.messages.v15`: OCPP 1.5 (SOAP only), from the XML Schema of its WSDLs.\n"
+        "- `ampyre.messages.v16`: OCPP 1.6J, core profile and security extension (1.6 over\n"
+        "  SOAP uses the same types).\n"
+        "- `ampyre.messages.v201`: OCPP 2.0.1.\n"
+        "- `ampyre.messages.soap`: the SOAP WSDLs' XML Schemas, namespaces and operations.\n\n"
         "Each package has `types` (one `msgspec.Struct` per request, response and nested\n"
         "object, one `enum.StrEnum` per enumeration; field names are the wire names) and\n"
         "`actions` (`REQUESTS`/`RESPONSES` by action name, `CHARGE_POINT_INITIATED` and\n"
@@ -729,6 +826,55 @@ def render_messages_init() -> str:
         "a payload against its schema.\n"
         '"""\n'
     )
+
+
+def render_soap() -> str:
+    """`messages/soap.py`: per WSDL the service, namespace, operations and XML Schema text."""
+    out = [
+        f"# {HEADER_MARKER} from spec/ocpp1{{5,6}}-soap/*.wsdl -- do not edit.\n"
+        "# Regenerate with `make generate`.\n"
+        '"""The OCPP SOAP services: each WSDL\'s XML Schema, namespace and operations.\n\n'
+        "Every operation `Op` is sent with WS-Addressing Action `/Op` and answered with\n"
+        "`/OpResponse`; its body is the element `op` + `Request` / `op` + `Response` (checked at\n"
+        "generation). `schema` is the `xs:schema` of `wsdl:types` with the namespace\n"
+        "declarations in scope in the WSDL, exactly as in the vendored file otherwise.\n"
+        '"""\n\n'
+        "import dataclasses\n\n\n"
+        "@dataclasses.dataclass(frozen=True)\n"
+        "class SoapService:\n"
+        "    version: str\n"
+        '    #: "CentralSystemService" (station -> CSMS) or "ChargePointService" (the reverse)\n'
+        "    service: str\n"
+        "    namespace: str\n"
+        "    operations: frozenset[str]\n"
+        "    schema: str\n\n\n"
+    ]
+    names = []
+    for version, *paths in SOAP_WSDLS:
+        for path in paths:
+            try:
+                service = wsdl_schemas.read(ROOT, path)
+            except wsdl_schemas.WsdlError as exc:
+                raise GenerationError(str(exc)) from exc
+            short = (
+                "CENTRAL_SYSTEM" if service.service == "CentralSystemService" else "CHARGE_POINT"
+            )
+            name = f"{short}_V{version.replace('.', '')}"
+            names.append(name)
+            ops = "".join(f"        {json.dumps(op.name)},\n" for op in service.operations)
+            lines = "".join(
+                f"        {json.dumps(line)}\n" for line in service.schema_text.splitlines(True)
+            )
+            out.append(
+                f"#: {path}\n{name} = SoapService(\n"
+                f"    version={json.dumps(version)},\n"
+                f"    service={json.dumps(service.service)},\n"
+                f"    namespace={json.dumps(service.namespace)},\n"
+                f"    operations=frozenset(\n        {{\n{ops}        }}\n    ),\n"
+                f"    schema=(\n{lines}    ),\n)\n\n"
+            )
+    out.append(f"SERVICES: tuple[SoapService, ...] = ({', '.join(names)})\n")
+    return "".join(out)
 
 
 def find_ruff() -> str:
@@ -757,7 +903,10 @@ def ruff_format(path: Path, source: str, ruff: str) -> str:
 
 def generate() -> tuple[dict[Path, str], list[str]]:
     """Return the formatted content of every generated file and the notes to print."""
-    files: dict[Path, str] = {MESSAGES_DIR / "__init__.py": render_messages_init()}
+    files: dict[Path, str] = {
+        MESSAGES_DIR / "__init__.py": render_messages_init(),
+        MESSAGES_DIR / "soap.py": render_soap(),
+    }
     notes: list[str] = []
     for spec in VERSIONS:
         gen = VersionGenerator(spec)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import logging
 
+import httpx
+from starlette.routing import Route
+
 from ampyre import __version__
 from ampyre.action_tables import Side, action_tables
 from ampyre.api.app import create_api
 from ampyre.api.context import ApiContext
 from ampyre.clock import SystemClock
 from ampyre.config import Settings
+from ampyre.dispatch import v15 as routes_v15
 from ampyre.dispatch import v16 as routes_v16
 from ampyre.dispatch import v201 as routes_v201
 from ampyre.dispatch.context import Services
@@ -26,8 +30,10 @@ from ampyre.services.ports import Clock
 from ampyre.services.provisioning import ProvisioningService
 from ampyre.services.reports import ReportService
 from ampyre.services.transactions import TransactionService
+from ampyre.soap_tables import CENTRAL_SYSTEM, CHARGE_POINT
 from ampyre.transports.http import HttpServer
 from ampyre.transports.links import LinkRegistry
+from ampyre.transports.soap_server import SoapEndpoint
 from ampyre.transports.websocket import OcppJServer
 
 log = logging.getLogger("ampyre")
@@ -35,7 +41,11 @@ log = logging.getLogger("ampyre")
 #: What a CSMS receives and sends, per OCPP-J version.
 CSMS_TABLES = action_tables(Side.CSMS)
 
-ROUTES = {OcppVersion.V201: routes_v201.ROUTES, OcppVersion.V16: routes_v16.ROUTES}
+ROUTES = {
+    OcppVersion.V201: routes_v201.ROUTES,
+    OcppVersion.V16: routes_v16.ROUTES,
+    OcppVersion.V15: routes_v15.ROUTES,  # OCPP-S only
+}
 
 
 class SchemaOutdated(RuntimeError):
@@ -94,6 +104,18 @@ class Application:
                 reports=self.services.reports,
             )
         )
+        # OCPP-S: SOAP stations post to soap_path; calls to them go out through one client
+        self.soap_http = httpx.AsyncClient(trust_env=False, follow_redirects=False)
+        self.soap = SoapEndpoint(
+            services=CENTRAL_SYSTEM.values(),
+            station_services=CHARGE_POINT.values(),
+            handler=self.router,
+            http=self.soap_http,
+            max_bytes=settings.max_frame_bytes,
+            call_timeout=settings.call_timeout,
+            links=self.links,
+        )
+        self.api.router.routes.append(Route(settings.soap_path, self.soap))
         self.http = HttpServer(self.api, settings.host, settings.http_port)
 
     async def start(self, migrate: bool = False) -> None:
@@ -129,6 +151,12 @@ class Application:
                 first.token.name,
                 first.secret,
             )
+        log.info(
+            "OCPP-S (SOAP 1.5, 1.6) on http://%s:%d%s",
+            settings.host,
+            self.http.bound_port,
+            settings.soap_path,
+        )
         log.info("database: %s", self.database.url.render_as_string(hide_password=True))
         log.info("OCPP versions: %s", versions)
         log.info(
@@ -147,6 +175,8 @@ class Application:
 
     async def stop(self) -> None:
         await self.http.stop()
+        await self.soap.close()
+        await self.soap_http.aclose()
         await self.server.stop()
         await self.database.close()
         log.info("stopped")

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
         description="Port for the operator API, OCPP-S (SOAP) stations, files and metrics.",
     )
     ocpp_path: str = Field(default="/ocpp", description="URL path prefix; stations append /{id}.")
+    soap_path: str = Field(
+        default="/ocpp/soap", description="Path of the OCPP-S Central System service (1.5, 1.6)."
+    )
     database_url: str = Field(
         default="sqlite+aiosqlite:///./ampyre.db",
         description="SQLAlchemy URL: sqlite+aiosqlite:///file.db or postgresql+asyncpg://...",
