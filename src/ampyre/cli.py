@@ -52,9 +52,11 @@ def _logging(level: str) -> None:
 
 async def _serve(settings: Settings, migrate: bool) -> None:
     from ampyre.app import Application
+    from ampyre.gc_tuning import tune_for_serving
 
     application = Application(settings)
     await application.start(migrate=migrate)
+    tune_for_serving()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
