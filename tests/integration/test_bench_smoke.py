@@ -6,7 +6,9 @@ docs/performance.md; a test that asserted a rate would only measure the CI machi
 
 from __future__ import annotations
 
+import asyncio
 import json
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,7 +16,7 @@ import pytest
 
 from ampyre.app import Application
 from ampyre.protocol.versions import OcppVersion
-from ampyre.simulator import bench, echo_server
+from ampyre.simulator import bench, echo_server, echo_variants
 
 MIX = "1.6:50,2.0.1:50"
 
@@ -75,6 +77,35 @@ async def test_closed_loop_against_ampyre(csms: Application, tmp_path: Path) -> 
     out = tmp_path / "ampyre.json"
     bench.write_json(result, out)
     assert json.loads(out.read_text())["accepted"] == 10
+
+
+async def test_the_picows_echo_server_answers_like_the_websockets_one() -> None:
+    server = await echo_variants.start_picows("127.0.0.1", 0)
+    try:
+        url = f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}/ocpp"
+        assert_clean(await bench.run(url, 10, MIX, duration=0.5, timeout=5), 10)
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+@pytest.mark.parametrize("app", ["asgi", "fastapi"])
+async def test_the_uvicorn_echo_servers_answer_like_the_websockets_one(app: str) -> None:
+    import uvicorn
+
+    asgi = echo_variants.asgi_echo if app == "asgi" else echo_variants.fastapi_echo()
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    listening.listen()  # connections wait in the backlog until uvicorn accepts them
+    config = uvicorn.Config(asgi, lifespan="off", log_level="warning")
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve(sockets=[listening]))
+    try:
+        url = f"ws://127.0.0.1:{listening.getsockname()[1]}/ocpp"
+        assert_clean(await bench.run(url, 10, MIX, duration=0.5, timeout=5), 10)
+    finally:
+        server.should_exit = True
+        await serving
 
 
 def test_mix_and_percentiles() -> None:

@@ -2,10 +2,16 @@
 
 Every CALL gets a CALLRESULT with the smallest valid response for its action (Boot Accepted,
 a fresh transactionId, `{}` where the schema allows it). No schema validation, no database,
-none of Ampyre's protocol core: only `websockets` and `msgspec`, so whatever `ampyre bench`
-reaches against it is the bench's own limit, not a server's.
+none of Ampyre's protocol core: only a WebSocket library and `msgspec`, so whatever
+`ampyre bench` reaches against it is the bench's own limit, not a server's.
 
-    python -m ampyre.simulator.echo_server --port 9100      # or: ampyre bench-echo --port 9100
+`--transport` picks the WebSocket server, to compare transports with the same bench:
+`websockets` (default), `picows` (Cython), `asgi` (uvicorn serving a bare ASGI app) and
+`fastapi` (uvicorn + a FastAPI WebSocket route: what sharing one port with the HTTP API
+would cost charge points).
+
+    python -m ampyre.simulator.echo_server --port 9100 [--transport picows]
+    # or: ampyre bench-echo --port 9100
 """
 
 from __future__ import annotations
@@ -123,24 +129,34 @@ async def _serve_forever(host: str, port: int) -> None:
     await server.wait_closed()
 
 
+TRANSPORTS = ("websockets", "picows", "asgi", "fastapi")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=9100)
+    parser.add_argument("--transport", choices=TRANSPORTS, default="websockets")
     args = parser.parse_args(argv)
-    serve_forever(args.host, args.port)
+    serve_forever(args.host, args.port, args.transport)
 
 
-def serve_forever(host: str, port: int) -> None:
+def serve_forever(host: str, port: int, transport: str = "websockets") -> None:
     from ampyre.simulator.bench import raise_fd_limit
 
     raise_fd_limit()
+    if transport == "websockets":
+        serving = _serve_forever(host, port)
+    else:
+        from ampyre.simulator import echo_variants
+
+        serving = echo_variants.serve_forever(transport, host, port)
     try:
         import uvloop
     except ImportError:  # pragma: no cover - uvloop is a dependency where it builds
-        asyncio.run(_serve_forever(host, port))
+        asyncio.run(serving)
     else:
-        uvloop.run(_serve_forever(host, port))
+        uvloop.run(serving)
 
 
 if __name__ == "__main__":
