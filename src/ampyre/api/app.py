@@ -6,11 +6,11 @@ from fastapi import APIRouter, FastAPI
 
 from ampyre.api import problems
 from ampyre.api.context import ApiContext
-from ampyre.api.routes import system
+from ampyre.api.routes import events, system
 
 PREFIX = "/api/v1"
 
-ROUTERS: list[APIRouter] = [system.router]
+ROUTERS: list[APIRouter] = [system.router, events.router]
 
 
 def create_api(context: ApiContext, extra: list[APIRouter] | None = None) -> FastAPI:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ampyre.domain.events import Event, EventKind
 from ampyre.domain.station import (
     BootDecision,
     BootInfo,
@@ -11,7 +12,7 @@ from ampyre.domain.station import (
     RegistrationStatus,
     Station,
 )
-from ampyre.services.ports import UnitOfWorkFactory
+from ampyre.services.ports import EventPublisher, UnitOfWorkFactory
 
 
 class ProvisioningService:
@@ -22,8 +23,10 @@ class ProvisioningService:
         policy: RegistrationPolicy,
         heartbeat_interval: int,
         retry_interval: int,
+        events: EventPublisher,
     ) -> None:
         self._uow = uow
+        self._events = events
         self.policy = policy
         self.heartbeat_interval = heartbeat_interval
         self.retry_interval = retry_interval
@@ -83,12 +86,16 @@ class ProvisioningService:
             station.last_seen = now
             await uow.stations.save(station)
             await uow.commit()
+        self._events.publish(
+            Event(EventKind.STATION_CONNECTED, station_id, now, {"ocpp_version": ocpp_version})
+        )
         return station
 
     async def disconnected(self, station_id: str, now: datetime) -> None:
         async with self._uow() as uow:
             await uow.stations.mark_connected(station_id, False, None, now)
             await uow.commit()
+        self._events.publish(Event(EventKind.STATION_DISCONNECTED, station_id, now))
 
     async def reset_connections(self) -> None:
         """At start-up nobody is connected yet, whatever the last run left behind."""

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from ampyre.domain.reports import StationReport
-from ampyre.services.ports import UnitOfWorkFactory
+from ampyre.domain.events import Event, EventKind
+from ampyre.domain.reports import ReportKind, StationReport
+from ampyre.services.ports import EventPublisher, UnitOfWorkFactory
 
 
 class ReportService:
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, *, events: EventPublisher) -> None:
         self._uow = uow
+        self._events = events
 
     async def record(self, report: StationReport) -> None:
         async with self._uow() as uow:
             await uow.reports.add(report)
             await uow.commit()
+        if report.kind is ReportKind.SECURITY_EVENT:
+            self._events.publish(
+                Event(
+                    EventKind.SECURITY_EVENT,
+                    report.station_id,
+                    report.received_at,
+                    {"type": report.status, "content": report.content},
+                )
+            )

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from ampyre.domain.authorization import AuthorizationResult, IdToken
 from ampyre.domain.errors import DomainError
+from ampyre.domain.events import Event, EventKind
 from ampyre.domain.metering import MeterValue, register_readings_wh
 from ampyre.domain.transactions import (
     Anomaly,
@@ -24,10 +25,16 @@ from ampyre.domain.transactions import (
     UpdateKind,
 )
 from ampyre.services.authorization.service import authorize_in
-from ampyre.services.ports import UnitOfWork, UnitOfWorkFactory
+from ampyre.services.ports import EventPublisher, UnitOfWork, UnitOfWorkFactory
 
 #: Trigger reasons that say a token was just presented, so the event must carry it.
 _TOKEN_TRIGGERS = frozenset({"Authorized"})
+
+_EVENT_KINDS = {
+    UpdateKind.STARTED: EventKind.TRANSACTION_STARTED,
+    UpdateKind.UPDATED: EventKind.TRANSACTION_UPDATED,
+    UpdateKind.ENDED: EventKind.TRANSACTION_ENDED,
+}
 
 
 class TransactionRejected(DomainError):
@@ -35,16 +42,40 @@ class TransactionRejected(DomainError):
 
 
 class TransactionService:
-    def __init__(self, uow: UnitOfWorkFactory, *, strict: bool) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, *, strict: bool, events: EventPublisher) -> None:
         self._uow = uow
         self.strict = strict
+        self._events = events
 
     async def apply(self, update: TransactionUpdate) -> TransactionOutcome:
         """Apply what a station says about a session; commit before returning."""
         async with self._uow() as uow:
             outcome = await self._apply(uow, update)
             await uow.commit()
+        if outcome.transaction is not None and not outcome.duplicate:
+            self._publish(update, outcome.transaction)
         return outcome
+
+    def _publish(self, update: TransactionUpdate, transaction: Transaction) -> None:
+        token = transaction.id_token
+        self._events.publish(
+            Event(
+                _EVENT_KINDS[update.kind],
+                transaction.station_id,
+                update.timestamp,
+                {
+                    "transaction_id": transaction.id,
+                    "ref": transaction.ref,
+                    "evse_id": transaction.evse_id,
+                    "connector_id": transaction.connector_id,
+                    "state": transaction.state.value,
+                    "id_token": token.value if token is not None else None,
+                    "energy_wh": transaction.energy_wh,
+                    "stop_reason": transaction.stop_reason,
+                    "trigger_reason": update.trigger_reason,
+                },
+            )
+        )
 
     async def record_meter_values(
         self, station_id: str, evse_id: int, values: tuple[MeterValue, ...]
