@@ -9,6 +9,7 @@ from starlette.routing import Route
 
 from ampyre import __version__
 from ampyre.action_tables import Side, action_tables
+from ampyre.adapters.v15 import bridge
 from ampyre.api.app import create_api
 from ampyre.api.context import ApiContext
 from ampyre.clock import SystemClock
@@ -33,7 +34,7 @@ from ampyre.services.transactions import TransactionService
 from ampyre.soap_tables import CENTRAL_SYSTEM, CHARGE_POINT
 from ampyre.transports.http import HttpServer
 from ampyre.transports.links import LinkRegistry
-from ampyre.transports.soap_server import SoapEndpoint
+from ampyre.transports.soap_server import Bridge, SoapEndpoint
 from ampyre.transports.websocket import OcppJServer
 
 log = logging.getLogger("ampyre")
@@ -115,6 +116,13 @@ class Application:
             max_bytes=settings.max_frame_bytes,
             call_timeout=settings.call_timeout,
             links=self.links,
+            # commands go to 1.5 stations in 1.6 types, as to any 1.x station
+            bridges={
+                OcppVersion.V15: Bridge(
+                    outbound=bridge.to_v15,
+                    inbound=lambda action, answer: bridge.to_v16(action, answer, response=True),
+                )
+            },
         )
         self.api.router.routes.append(Route(settings.soap_path, self.soap))
         self.http = HttpServer(self.api, settings.host, settings.http_port)

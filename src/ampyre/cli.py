@@ -138,7 +138,16 @@ main.add_command(
     help="Number of stations (without --scenario; default 1)",
 )
 @click.option(
-    "--version", "version", default=None, help="1.6, 2.0.1, or a mix like 1.6:50,2.0.1:50"
+    "--version",
+    "version",
+    default=None,
+    help="1.6, 2.0.1, 1.5-soap, 1.6-soap, or a mix like 1.6:50,2.0.1:40,1.5-soap:10",
+)
+@click.option(
+    "--soap-url",
+    default=None,
+    help="CSMS OCPP-S endpoint for 1.5-soap/1.6-soap stations "
+    "[default: the scenario's soap_url, else http://127.0.0.1:8080/ocpp/soap]",
 )
 @click.option("--evses", default=None, type=click.IntRange(1, 32), help="EVSEs per station")
 @click.option(
@@ -160,17 +169,18 @@ def sim(
     url: str | None,
     stations: int | None,
     version: str | None,
+    soap_url: str | None,
     evses: int | None,
     duration: float | None,
     scenario_file: str | None,
     seed: int | None,
     as_json: bool,
 ) -> None:
-    """Run simulated charge points (OCPP 1.6 and 2.0.1) against any CSMS."""
+    """Run simulated charge points (OCPP 1.6, 2.0.1; 1.5 and 1.6 over SOAP) against any CSMS."""
     from pathlib import Path
 
     from ampyre.simulator import scenario as scenarios
-    from ampyre.simulator.fleet import Fleet
+    from ampyre.simulator.fleet import Fleet, parse_versions
     from ampyre.simulator.view import show
 
     try:
@@ -186,6 +196,9 @@ def sim(
             plan = plan.model_copy(update={"duration": duration})
         if seed is not None:
             plan = plan.model_copy(update={"seed": seed})
+        if soap_url is not None:
+            plan = plan.model_copy(update={"soap_url": soap_url})
+        parse_versions(",".join(g.versions for g in plan.groups))
     except (scenarios.ScenarioError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
     target = url or plan.url or "ws://127.0.0.1:9000/ocpp"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import decimal
 import enum
 import functools
 from collections.abc import Mapping
@@ -30,6 +31,7 @@ TEXT_FIELD = "value"
 #: what xmlschema calls the text meanwhile: "value" may also be a child element's name
 _TEXT_KEY = "$"
 _ATTRIBUTE_PREFIX = "@"
+_XSD = "http://www.w3.org/2001/XMLSchema"
 
 
 class Kind(enum.Enum):
@@ -187,8 +189,22 @@ def _fields(data: Any, xsd_type: Any, to_fields: bool) -> Any:
             key = _ATTRIBUTE_PREFIX + key
         elif key in children:
             value = _fields(value, children[key], to_fields)
+            value = _rounded(value, children[key])
         result[key] = value
     return result
+
+
+def _rounded(value: Any, xsd_type: Any) -> Any:
+    """A float written with no more fraction digits than its type allows (1.6 DecimalOne)."""
+    if isinstance(value, list):
+        return [_rounded(item, xsd_type) for item in value]
+    if not isinstance(value, float) or not xsd_type.is_simple():
+        return value
+    facet = xsd_type.get_facet(f"{{{_XSD}}}fractionDigits")
+    if facet is not None:
+        value = round(value, int(facet.value))
+    # as written (16.7), not the binary float's exact expansion (16.699999999999999289...)
+    return decimal.Decimal(repr(value))
 
 
 def _as_source(element: etree._Element) -> Any:

@@ -33,11 +33,22 @@ class Snapshot:
     rows: list[dict[str, Any]]
 
 
-def parse_versions(text: str) -> list[tuple[OcppVersion, int]]:
+#: the default Central System service of OCPP-S stations (ampyre serve's http_port)
+SOAP_URL = "http://127.0.0.1:8080/ocpp/soap"
+
+
+def parse_versions(text: str) -> list[tuple[tuple[OcppVersion, str], int]]:
+    """ "1.6:50,1.5-soap:10" → [((1.6, "json"), 50), ((1.5, "soap"), 10)]."""
     mix = []
     for part in text.split(","):
         name, _, weight = part.partition(":")
-        mix.append((OcppVersion(name.strip()), int(weight or 1)))
+        version, _, transport = name.strip().partition("-")
+        transport = transport or "json"
+        if transport not in ("json", "soap") or (transport == "json" and version == "1.5"):
+            raise ValueError(
+                f"unknown station kind {name.strip()!r}: use 1.6, 2.0.1, 1.5-soap or 1.6-soap"
+            )
+        mix.append(((OcppVersion(version), transport), int(weight or 1)))
     return mix
 
 
@@ -51,12 +62,13 @@ class Fleet:
         for group in scenario.groups:
             mix = parse_versions(group.versions)
             for index in range(group.count):
-                version = self.rng.choices([v for v, _ in mix], [w for _, w in mix])[0]
+                version, transport = self.rng.choices([v for v, _ in mix], [w for _, w in mix])[0]
                 station_id = f"{group.prefix}-{index + 1:04d}"
                 station = SimulatedStation(
-                    url,
+                    (scenario.soap_url or SOAP_URL) if transport == "soap" else url,
                     station_id,
                     version,
+                    transport=transport,
                     evses=group.evses,
                     vendor=group.vendor,
                     model=group.model,
@@ -138,7 +150,8 @@ class Fleet:
             rows.append(
                 {
                     "station": station.station_id,
-                    "version": str(station.version),
+                    "version": str(station.version)
+                    + ("-soap" if station.transport == "soap" else ""),
                     "connected": station.connected.is_set(),
                     "registration": station.registration or "-",
                     "sessions": len(sessions),

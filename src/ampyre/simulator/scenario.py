@@ -6,7 +6,7 @@ duration = 600                      # seconds; 0 runs until interrupted
 [[groups]]
 count = 20
 prefix = "SITE-A"
-versions = "1.6:50,2.0.1:50"        # one version, or a weighted mix
+versions = "1.6:50,2.0.1:50"        # one version, or a weighted mix (1.5-soap, 1.6-soap: OCPP-S)
 evses = 2
 meter_interval = 30
 session_every = 300                 # seconds between sessions on an EVSE ...
@@ -57,6 +57,8 @@ class Scenario(BaseModel, extra="forbid"):
     seed: int = 1
     duration: float = Field(default=0.0, ge=0)
     url: str | None = None
+    #: where OCPP-S (1.5-soap, 1.6-soap) stations post
+    soap_url: str | None = None
     groups: list[Group] = Field(default_factory=lambda: [Group()], min_length=1)
     outages: list[Outage] = Field(default_factory=list)
 

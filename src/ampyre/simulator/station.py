@@ -25,6 +25,7 @@ from ampyre.protocol.versions import OcppVersion
 from ampyre.simulator.agent import Agent, Outgoing
 from ampyre.simulator.client import CallErrorReceived, JsonClient
 from ampyre.simulator.model import Evse, Plug, PowerCurve, Session, StationModel
+from ampyre.simulator.soap_client import SoapStationClient
 
 log = logging.getLogger("ampyre.simulator")
 
@@ -49,8 +50,14 @@ class SimulatedStation:
         call_timeout: float = 30.0,
         seed: int | None = None,
         clock: Callable[[], datetime] | None = None,
+        transport: str = "json",
+        listen: tuple[str, int] = ("127.0.0.1", 0),
     ) -> None:
+        """`transport` "soap" makes an OCPP-S station (1.5 or 1.6): `url` is then the CSMS's
+        SOAP endpoint, and the station serves its ChargePointService on `listen`."""
         self.url = url
+        self.transport = transport
+        self.listen = listen
         self.station_id = station_id
         self.version = OcppVersion(version)
         self.model = StationModel.build(
@@ -74,7 +81,7 @@ class SimulatedStation:
         self.agent: Agent = _agent_for(self.version, self)
         self.registration: str | None = None
         self.heartbeat_interval = 300
-        self.client: JsonClient | None = None
+        self.client: JsonClient | SoapStationClient | None = None
         self.connected = asyncio.Event()
         self.accepted = asyncio.Event()
         self.changed = asyncio.Condition()
@@ -180,13 +187,7 @@ class SimulatedStation:
         backoff = self.reconnect_min
         while True:
             await self._network.wait()
-            client = JsonClient(
-                self.url,
-                self.station_id,
-                self.version,
-                handler=self.agent.handle,
-                call_timeout=self.call_timeout,
-            )
+            client = self._client()
             try:
                 await client.connect()
             except Exception as exc:  # refused, DNS, TLS, handshake: retry with backoff
@@ -207,7 +208,26 @@ class SimulatedStation:
                 await client.close()
                 await self._notify()
 
-    async def _serve(self, client: JsonClient) -> None:
+    def _client(self) -> JsonClient | SoapStationClient:
+        if self.transport == "soap":
+            return SoapStationClient(
+                self.url,
+                self.station_id,
+                self.version,
+                handler=self.agent.handle,
+                call_timeout=self.call_timeout,
+                listen_host=self.listen[0],
+                listen_port=self.listen[1],
+            )
+        return JsonClient(
+            self.url,
+            self.station_id,
+            self.version,
+            handler=self.agent.handle,
+            call_timeout=self.call_timeout,
+        )
+
+    async def _serve(self, client: JsonClient | SoapStationClient) -> None:
         booted = self._needs_boot
         if booted:
             await self._boot(client)
@@ -224,7 +244,7 @@ class SimulatedStation:
         finally:
             heartbeat.cancel()
 
-    async def _boot(self, client: JsonClient) -> None:
+    async def _boot(self, client: JsonClient | SoapStationClient) -> None:
         while True:
             action, payload = self.agent.boot()
             answer = await client.call(action, payload)
@@ -245,7 +265,7 @@ class SimulatedStation:
         """A station told Pending/Rejected boots again at once (TriggerMessage BootNotification)."""
         self._boot_now.set()
 
-    async def _heartbeat_loop(self, client: JsonClient) -> None:
+    async def _heartbeat_loop(self, client: JsonClient | SoapStationClient) -> None:
         while True:
             await asyncio.sleep(self.heartbeat_interval)
             action, payload = self.agent.heartbeat()
@@ -471,7 +491,8 @@ class SimulatedStation:
 
 
 def _agent_for(version: OcppVersion, station: SimulatedStation) -> Agent:
-    if version is OcppVersion.V16:
+    # a 1.5 (SOAP) station is the 1.6 agent; its client bridges the messages to 1.5
+    if version in (OcppVersion.V16, OcppVersion.V15):
         from ampyre.simulator.agent_v16 import AgentV16
 
         return AgentV16(station)

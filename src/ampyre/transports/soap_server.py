@@ -11,9 +11,10 @@ back at the address its WS-Addressing From announced (or the one the operator se
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from typing import Any
 
 import httpx
@@ -60,6 +61,16 @@ def to_fault(error: OcppError) -> SoapFault:
     return SoapFault(code, subcode, error.description or error.code.value)
 
 
+@dataclasses.dataclass(frozen=True)
+class Bridge:
+    """Lets a link take commands in another version's types (1.6 commands to a 1.5 station):
+    `outbound(action, payload)` gives the wire request, `inbound(action, answer)` the answer
+    in the caller's types; a payload already in the wire's types goes through as it is."""
+
+    outbound: Callable[[str, Any], Any]
+    inbound: Callable[[str, Any], Any]
+
+
 class SoapLink:
     """A SOAP station as a StationLink: `call()` POSTs to its ChargePointService."""
 
@@ -70,6 +81,7 @@ class SoapLink:
         client: SoapClient,
         call_timeout: float,
         endpoint: str | None = None,
+        bridge: Bridge | None = None,
     ) -> None:
         self.station_id = station_id
         self.version = version
@@ -80,6 +92,7 @@ class SoapLink:
         self.announced: str | None = endpoint
         #: the operator's address for the station, preferred over the announced one
         self.override: str | None = None
+        self.bridge = bridge
         self._lock = asyncio.Lock()
         self.inbound = asyncio.Lock()
 
@@ -93,14 +106,18 @@ class SoapLink:
             raise StationUnreachable(
                 f"{self.station_id} announced no address (WS-Addressing From) to call it at"
             )
+        wire = payload if self.bridge is None else self.bridge.outbound(action, payload)
         async with self._lock:
-            return await self.client.call(
+            answer = await self.client.call(
                 endpoint,
                 self.station_id,
                 action,
-                payload,
+                wire,
                 self.call_timeout if timeout is None else timeout,
             )
+        if wire is payload or self.bridge is None:
+            return answer
+        return self.bridge.inbound(action, answer)
 
     async def close(self, reason: str) -> None:
         """Nothing to close: each call is its own HTTP exchange."""
@@ -121,6 +138,7 @@ class SoapEndpoint:
         max_bytes: int,
         call_timeout: float,
         links: LinkRegistry | None = None,
+        bridges: Mapping[OcppVersion, Bridge] | None = None,
     ) -> None:
         self.codecs = {s.namespace: SoapCodec(s) for s in services}
         self.station_codecs = {s.version: SoapCodec(s) for s in station_services}
@@ -129,6 +147,7 @@ class SoapEndpoint:
         self.max_bytes = max_bytes
         self.call_timeout = call_timeout
         self.registry = links
+        self.bridges = dict(bridges or {})
         #: the SOAP stations that sent a valid message, by id
         self.links: dict[str, SoapLink] = {}
         self._admitting: dict[str, asyncio.Lock] = {}
@@ -216,7 +235,9 @@ class SoapEndpoint:
             link = self.links.get(station_id)
             if link is None or link.version is not version:
                 client = SoapClient(self.station_codecs[version], self.http, self.max_bytes)
-                link = SoapLink(station_id, version, client, self.call_timeout)
+                link = SoapLink(
+                    station_id, version, client, self.call_timeout, bridge=self.bridges.get(version)
+                )
                 try:
                     await self.handler.connected(link)
                 except OcppError as exc:
