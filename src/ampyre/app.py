@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import httpx
 from starlette.routing import Route
@@ -27,11 +28,13 @@ from ampyre.services.authorization import AuthorizationService
 from ampyre.services.availability import AvailabilityService
 from ampyre.services.data_transfer import DataTransferService
 from ampyre.services.events import EventBus
+from ampyre.services.message_log import MessageLogService, MessageRecorder
 from ampyre.services.ports import Clock
 from ampyre.services.provisioning import ProvisioningService
 from ampyre.services.reports import ReportService
 from ampyre.services.transactions import TransactionService
 from ampyre.soap_tables import CENTRAL_SYSTEM, CHARGE_POINT
+from ampyre.transports.frame_info import describe_json_frame
 from ampyre.transports.http import HttpServer
 from ampyre.transports.links import LinkRegistry
 from ampyre.transports.soap_server import Bridge, SoapEndpoint
@@ -78,8 +81,26 @@ class Application:
         )
         self.tokens = TokenService(uow, self.clock)
         self.router = Router(self.services, ROUTES, list(settings.leniency))
+        #: every frame in and out, off the hot path: to the message log and the metrics
+        self.recorder = MessageRecorder(
+            uow,
+            describe=describe_json_frame,
+            store=settings.message_log,
+            capacity=settings.message_log_queue,
+            batch=settings.message_log_batch,
+            interval=settings.message_log_flush_interval,
+        )
+        days = settings.message_log_retention_days
+        self.message_log = MessageLogService(
+            uow,
+            self.clock,
+            retention=timedelta(days=days) if days > 0 and settings.message_log else None,
+            purge_interval=settings.message_log_purge_interval,
+        )
         #: every live station link of this node, whatever transport carries it
-        self.links = LinkRegistry()
+        self.links = LinkRegistry(
+            self.recorder if settings.message_log or settings.metrics else None
+        )
         self.server = OcppJServer(
             host=settings.host,
             port=settings.port,
@@ -104,6 +125,7 @@ class Application:
                 authorization=self.services.authorization,
                 transactions=self.services.transactions,
                 reports=self.services.reports,
+                message_log=self.message_log,
             )
         )
         # OCPP-S: SOAP stations post to soap_path; calls to them go out through one client
@@ -136,6 +158,8 @@ class Application:
                 "is not migrated to this version: run `ampyre migrate` first"
             )
         await self.services.provisioning.reset_connections()
+        self.recorder.start()
+        self.message_log.start()
         await self.server.start()
         await self.http.start()
         settings = self.settings
@@ -187,5 +211,7 @@ class Application:
         await self.soap.close()
         await self.soap_http.aclose()
         await self.server.stop()
+        await self.recorder.close()
+        await self.message_log.close()
         await self.database.close()
         log.info("stopped")

@@ -96,6 +96,42 @@ class Settings(BaseSettings):
         description="Vendor ids whose DataTransfer messages are stored and Accepted.",
     )
     leniency: list[LeniencyProfile] = Field(default_factory=list)
+    message_log: bool = Field(
+        default=True, description="Keep every OCPP message in and out in the database."
+    )
+    message_log_retention_days: float = Field(
+        default=7.0, ge=0, description="Delete logged messages older than this; 0 keeps them."
+    )
+    message_log_purge_interval: float = Field(
+        default=3600.0, gt=0, description="Seconds between two deletions of old messages."
+    )
+    message_log_queue: int = Field(
+        default=50_000,
+        ge=1,
+        description="Messages waiting to be written; beyond, they are dropped (and counted).",
+    )
+    message_log_batch: int = Field(
+        default=500, ge=1, description="Messages written by one INSERT, at most."
+    )
+    message_log_flush_interval: float = Field(
+        default=0.1, gt=0, description="Seconds messages may wait before they are written."
+    )
+    metrics: bool = Field(default=True, description="Serve Prometheus metrics on /metrics.")
+    metrics_token: str | None = Field(
+        default=None, description="Bearer token /metrics requires (none: open to all)."
+    )
+    webhook_concurrency: int = Field(
+        default=8, ge=1, description="Webhook deliveries in flight at once."
+    )
+    webhook_attempts: int = Field(
+        default=6, ge=1, description="Attempts per webhook delivery before it is failed."
+    )
+    webhook_backoff: float = Field(
+        default=1.0, gt=0, description="Seconds before the first retry; doubles each time."
+    )
+    webhook_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds a webhook receiver may take to answer."
+    )
     log_level: str = Field(default="INFO")
 
     @field_validator("ping_interval", "ping_timeout", mode="before")

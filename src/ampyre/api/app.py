@@ -6,11 +6,11 @@ from fastapi import APIRouter, FastAPI
 
 from ampyre.api import problems
 from ampyre.api.context import ApiContext
-from ampyre.api.routes import events, system
+from ampyre.api.routes import events, messages, system
 
 PREFIX = "/api/v1"
 
-ROUTERS: list[APIRouter] = [system.router, events.router]
+ROUTERS: list[APIRouter] = [system.router, events.router, messages.router]
 
 
 def create_api(context: ApiContext, extra: list[APIRouter] | None = None) -> FastAPI:

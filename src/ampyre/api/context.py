@@ -10,6 +10,7 @@ from ampyre.services.access import TokenService
 from ampyre.services.authorization import AuthorizationService
 from ampyre.services.availability import AvailabilityService
 from ampyre.services.events import EventBus
+from ampyre.services.message_log import MessageLogService
 from ampyre.services.ports import Clock
 from ampyre.services.provisioning import ProvisioningService
 from ampyre.services.reports import ReportService
@@ -29,6 +30,7 @@ class ApiContext:
     authorization: AuthorizationService
     transactions: TransactionService
     reports: ReportService
+    message_log: MessageLogService
 
 
 def context(request: Request) -> ApiContext:

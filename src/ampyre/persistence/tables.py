@@ -194,10 +194,57 @@ api_tokens = Table(
     Column("revoked_at", UtcDateTime),
 )
 
+message_log = Table(
+    "message_log",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("station_id", String(STATION_ID), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("direction", String(8), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("message_id", String(ENUM)),
+    Column("action", String(ENUM)),
+    Column("error_code", String(ENUM)),
+    Column("answer_ms", Double),
+    Column("frame", Text, nullable=False),
+    Index(None, "station_id", "id"),
+    Index(None, "at"),
+    Index(None, "message_id"),
+)
+
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("kinds", JsonDocument, nullable=False),
+    Column("secret", String(TEXT), nullable=False),
+    Column("description", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("webhook_id", Id, ForeignKey("webhooks.id", ondelete="CASCADE"), nullable=False),
+    Column("event_kind", String(ENUM), nullable=False),
+    Column("station_id", String(STATION_ID), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("status_code", Integer),
+    Column("error", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index(None, "webhook_id", "id"),
+)
+
 __all__ = [
     "api_tokens",
     "connector_status",
     "id_tokens",
+    "message_log",
     "metadata",
     "meter_values",
     "station_reports",
@@ -205,4 +252,6 @@ __all__ = [
     "status_history",
     "transaction_events",
     "transactions",
+    "webhook_deliveries",
+    "webhooks",
 ]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Self
 from ampyre.persistence.api_tokens import SqlApiTokenRepository
 from ampyre.persistence.executor import Executor
 from ampyre.persistence.id_tokens import SqlIdTokenRepository
+from ampyre.persistence.message_log import SqlMessageLogRepository
 from ampyre.persistence.reports import SqlReportRepository
 from ampyre.persistence.stations import SqlStationRepository
 from ampyre.persistence.statuses import SqlStatusRepository
@@ -15,6 +16,7 @@ from ampyre.persistence.transactions import SqlTransactionRepository
 from ampyre.services.ports import (
     ApiTokenRepository,
     IdTokenRepository,
+    MessageLogRepository,
     ReportRepository,
     StationRepository,
     StatusRepository,
@@ -42,6 +44,7 @@ class SqlUnitOfWork:
     transactions: TransactionRepository
     reports: ReportRepository
     api_tokens: ApiTokenRepository
+    message_log: MessageLogRepository
 
     def __init__(self, database: Database) -> None:
         self._database = database
@@ -61,6 +64,7 @@ class SqlUnitOfWork:
         self.transactions = SqlTransactionRepository(executor)
         self.reports = SqlReportRepository(executor)
         self.api_tokens = SqlApiTokenRepository(executor)
+        self.message_log = SqlMessageLogRepository(executor)
         return self
 
     async def __aexit__(

@@ -6,6 +6,7 @@ a database type. Every method that changes state is durable only after `commit()
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -14,6 +15,7 @@ from ampyre.domain.access import ApiToken, Role
 from ampyre.domain.authorization import IdTokenRecord
 from ampyre.domain.availability import ConnectorState, StatusReport
 from ampyre.domain.events import Event
+from ampyre.domain.message_log import LoggedMessage, MessageQuery
 from ampyre.domain.metering import MeterValue
 from ampyre.domain.reports import StationReport
 from ampyre.domain.station import Station
@@ -144,6 +146,20 @@ class ApiTokenRepository(Protocol):
         ...
 
 
+class MessageLogRepository(Protocol):
+    async def add_many(self, messages: Sequence[LoggedMessage]) -> None:
+        """Append messages (one statement for all of them)."""
+        ...
+
+    async def search(self, query: MessageQuery) -> list[LoggedMessage]:
+        """Newest first, at most `query.limit`."""
+        ...
+
+    async def delete_older_than(self, cutoff: datetime) -> int:
+        """Delete messages logged before `cutoff`; return how many."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction. Leaving the block without `commit()` rolls back."""
 
@@ -153,6 +169,7 @@ class UnitOfWork(Protocol):
     transactions: TransactionRepository
     reports: ReportRepository
     api_tokens: ApiTokenRepository
+    message_log: MessageLogRepository
 
     async def __aenter__(self) -> Self: ...
 
@@ -175,6 +192,7 @@ __all__ = [
     "Clock",
     "EventPublisher",
     "IdTokenRepository",
+    "MessageLogRepository",
     "ReportRepository",
     "StationRepository",
     "StatusRepository",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Protocol
 
+from ampyre.domain.message_log import Direction, FrameInfo
 from ampyre.protocol.rpc import CallError
 from ampyre.protocol.validation import Relaxation
 from ampyre.protocol.versions import OcppVersion
@@ -63,6 +64,22 @@ class InboundHandler(Protocol):
         ...
 
 
+class Wiretap(Protocol):
+    """Sees every frame a transport receives from or sends to a station (message log, metrics).
+
+    Called on the hot path: it must return at once and never raise. `info` describes the
+    frame when the transport knows it cheaply (SOAP); otherwise the tap describes it later.
+    """
+
+    def frame(
+        self,
+        station_id: str,
+        direction: Direction,
+        data: str | bytes,
+        info: FrameInfo | None = None,
+    ) -> None: ...
+
+
 class LinkRegistry:
     """The live links of this node, by station id, whatever transport carries them.
 
@@ -70,8 +87,10 @@ class LinkRegistry:
     command gateway finds a station here. A station that reconnects replaces its old link.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, tap: Wiretap | None = None) -> None:
         self._links: dict[str, StationLink] = {}
+        #: every transport hands the frames of its links to this tap (None: nobody listens)
+        self.tap = tap
 
     def get(self, station_id: str) -> StationLink | None:
         return self._links.get(station_id)

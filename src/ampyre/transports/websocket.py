@@ -19,6 +19,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
+from ampyre.domain.message_log import Direction
 from ampyre.leniency import Leniency
 from ampyre.protocol.errors import InternalError, OcppError
 from ampyre.protocol.json_session import (
@@ -40,6 +41,7 @@ from ampyre.transports.links import (
     InboundHandler,
     LinkRegistry,
     StationUnreachable,
+    Wiretap,
 )
 from ampyre.transports.station_id import BadStationId, station_id_from_path
 
@@ -59,8 +61,10 @@ class WebSocketLink:
         version: OcppVersion,
         session: JsonSession,
         call_timeout: float,
+        tap: Wiretap | None = None,
     ) -> None:
         self.ws = ws
+        self._tap = tap
         self.station_id = station_id
         self.version = version
         self.session = session
@@ -79,6 +83,8 @@ class WebSocketLink:
             pending, frame = self.session.call(action, payload, loop.time() + wait)
             future: asyncio.Future[Any] = loop.create_future()
             self._waiter = (pending.message_id, future)
+            if self._tap is not None:
+                self._tap.frame(self.station_id, Direction.OUT, frame)
             try:
                 await self.ws.send(frame, text=True)
                 # asyncio.timeout, not wait_for: 3.11's wait_for loses a cancellation that
@@ -120,6 +126,8 @@ class WebSocketLink:
             )
 
     async def receive(self, message: str | bytes, handler: InboundHandler) -> None:
+        if self._tap is not None:
+            self._tap.frame(self.station_id, Direction.IN, message)
         event = self.session.receive(message)
         if isinstance(event, CallReceived):
             if event.relaxed:
@@ -134,6 +142,8 @@ class WebSocketLink:
                 frame = self.session.answer_error(
                     event.message_id, InternalError(f"{event.action} could not be processed")
                 )
+            if self._tap is not None:
+                self._tap.frame(self.station_id, Direction.OUT, frame)
             await self.ws.send(frame, text=True)
         elif isinstance(event, ResultReceived):
             self._settle(event.message_id, event.payload)
@@ -155,6 +165,8 @@ class WebSocketLink:
                 event.error.code.spell(self.version),
                 event.error.description,
             )
+            if self._tap is not None:
+                self._tap.frame(self.station_id, Direction.OUT, event.frame)
             await self.ws.send(event.frame, text=True)
         elif isinstance(event, Dropped):
             log.info("%s: dropped %s", self.station_id, event.reason)
@@ -287,7 +299,7 @@ class OcppJServer:
             max_frame_bytes=self.max_frame_bytes,
             relaxation=leniency.relaxation,
         )
-        link = WebSocketLink(ws, station_id, version, session, self.call_timeout)
+        link = WebSocketLink(ws, station_id, version, session, self.call_timeout, self.links.tap)
         old = self.links.put(link)
         if old is not None:
             # Stations reconnect because the old connection died silently, so nobody may
