@@ -20,6 +20,7 @@ from ampyre.dispatch import v16 as routes_v16
 from ampyre.dispatch import v201 as routes_v201
 from ampyre.dispatch.context import Services
 from ampyre.dispatch.router import Router
+from ampyre.metrics import Metrics, metrics_router
 from ampyre.persistence.database import Database
 from ampyre.persistence.migrate import head_revision
 from ampyre.protocol.versions import OcppVersion
@@ -101,6 +102,13 @@ class Application:
         self.links = LinkRegistry(
             self.recorder if settings.message_log or settings.metrics else None
         )
+        #: Prometheus metrics (None when switched off)
+        self.metrics: Metrics | None = None
+        if settings.metrics:
+            self.metrics = Metrics(self.links, self.recorder)
+            self.recorder.observe(self.metrics.observe_messages)
+            self.events.subscribe(self.metrics.observe_event)
+            self.database.commit_observer = self.metrics.observe_commit
         self.server = OcppJServer(
             host=settings.host,
             port=settings.port,
@@ -126,7 +134,8 @@ class Application:
                 transactions=self.services.transactions,
                 reports=self.services.reports,
                 message_log=self.message_log,
-            )
+            ),
+            extra=[metrics_router(self.metrics, settings.metrics_token)] if self.metrics else [],
         )
         # OCPP-S: SOAP stations post to soap_path; calls to them go out through one client
         self.soap_http = httpx.AsyncClient(trust_env=False, follow_redirects=False)

@@ -103,6 +103,8 @@ class Database:
         echo: bool = False,
     ) -> None:
         self.url, connect_args = normalize_url(url)
+        #: told how long each unit of work's commit took, in seconds (metrics)
+        self.commit_observer: Callable[[float], None] | None = None
         self.dialect: str = self.url.get_backend_name()
         self._lock: asyncio.Lock | None = None
         self._owner: asyncio.Task[Any] | None = None

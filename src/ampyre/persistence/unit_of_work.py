@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
@@ -80,4 +81,10 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         if self._executor is None:
             raise RuntimeError("commit() outside the unit of work's `async with` block")
+        observer = self._database.commit_observer
+        if observer is None:
+            await self._executor.commit()
+            return
+        started = time.perf_counter()
         await self._executor.commit()
+        observer(time.perf_counter() - started)

@@ -1,0 +1,153 @@
+"""Prometheus metrics: the only module that uses prometheus-client.
+
+Fed by what already flows: the wiretap's described batches (messages, CALLERRORs, answer
+times), the event bus (command results), the database's commits, and, at scrape time, the
+live links (stations connected per version) and the message log's queue counters. Each
+Application has its own registry, served at `/metrics` (outside /api/v1).
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections import Counter as Tally
+from collections.abc import Iterator, Sequence
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.exposition import generate_latest
+from prometheus_client.registry import Collector
+
+from ampyre.domain.events import Event, EventKind
+from ampyre.domain.message_log import FrameKind, LoggedMessage
+from ampyre.services.message_log import MessageRecorder
+from ampyre.transports.links import LinkRegistry
+
+#: distinct action labels kept; a station sending made-up actions cannot grow them further
+MAX_ACTIONS = 200
+OTHER = "other"
+
+_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+
+
+class _Live(Collector):
+    """Values read when scraped: connected stations, the message log's queue counters."""
+
+    def __init__(self, links: LinkRegistry, recorder: MessageRecorder) -> None:
+        self._links = links
+        self._recorder = recorder
+
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        stations = GaugeMetricFamily(
+            "ampyre_stations_connected",
+            "Stations connected to this node, by OCPP version.",
+            labels=["version"],
+        )
+        versions = Tally(str(self._links[sid].version) for sid in self._links)
+        for version, count in sorted(versions.items()):
+            stations.add_metric([version], count)
+        yield stations
+        recorder = self._recorder
+        for name, help_text, value in (
+            ("dropped", "Frames the message log dropped (queue full).", recorder.dropped),
+            ("failed", "Frames the message log could not store.", recorder.failed),
+            ("written", "Frames the message log stored.", recorder.written),
+        ):
+            yield CounterMetricFamily(f"ampyre_message_log_{name}", help_text, value=value)
+
+
+class Metrics:
+    def __init__(self, links: LinkRegistry, recorder: MessageRecorder) -> None:
+        self.registry = CollectorRegistry()
+        self.messages = Counter(
+            "ampyre_ocpp_messages",
+            "OCPP messages by action, direction (in: from the station) and kind.",
+            ["action", "direction", "kind"],
+            registry=self.registry,
+        )
+        self.call_errors = Counter(
+            "ampyre_ocpp_call_errors",
+            "CALLERRORs by code and direction (out: sent by us).",
+            ["code", "direction"],
+            registry=self.registry,
+        )
+        self.answer_seconds = Histogram(
+            "ampyre_ocpp_answer_seconds",
+            "Time from a CALL to its answer, by action and who answered (csms, station).",
+            ["action", "answered_by"],
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.commit_seconds = Histogram(
+            "ampyre_db_commit_seconds",
+            "Time a unit of work's commit took (until durable).",
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.commands = Counter(
+            "ampyre_command_results",
+            "Commands sent to stations, by action and outcome.",
+            ["action", "outcome"],
+            registry=self.registry,
+        )
+        self.events = Counter(
+            "ampyre_events", "Domain events published, by kind.", ["kind"], registry=self.registry
+        )
+        self.registry.register(_Live(links, recorder))
+        self._actions: set[str] = set()
+
+    def _action(self, action: str | None) -> str:
+        if action is None:
+            return ""
+        if action in self._actions:
+            return action
+        if len(self._actions) >= MAX_ACTIONS:
+            return OTHER
+        self._actions.add(action)
+        return action
+
+    def observe_messages(self, batch: Sequence[LoggedMessage]) -> None:
+        for m in batch:
+            action = self._action(m.action)
+            direction = m.direction.value
+            self.messages.labels(action, direction, m.kind.value).inc()
+            if m.kind is FrameKind.ERROR:
+                self.call_errors.labels((m.error_code or "")[:64], direction).inc()
+            if m.answer_ms is not None:
+                answered_by = "csms" if direction == "out" else "station"
+                self.answer_seconds.labels(action, answered_by).observe(m.answer_ms / 1000.0)
+
+    def observe_commit(self, seconds: float) -> None:
+        self.commit_seconds.observe(seconds)
+
+    def observe_event(self, event: Event) -> None:
+        self.events.labels(event.kind.value).inc()
+        if event.kind is EventKind.COMMAND_RESULT:
+            data = event.data
+            outcome = data.get("outcome") or data.get("status") or "unknown"
+            self.commands.labels(self._action(data.get("action")), str(outcome)[:64]).inc()
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+def metrics_router(metrics: Metrics, token: str | None) -> APIRouter:
+    """`GET /metrics` in the Prometheus text format; with `token`, it needs that bearer token."""
+    router = APIRouter(include_in_schema=False)
+    expected = f"Bearer {token}".encode() if token else None
+
+    @router.get("/metrics")
+    async def scrape(authorization: Annotated[str | None, Header()] = None) -> Response:
+        if expected is not None and not hmac.compare_digest(
+            (authorization or "").encode(), expected
+        ):
+            return Response(
+                "send the metrics token as `Authorization: Bearer <token>`\n",
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+                media_type="text/plain",
+            )
+        return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
