@@ -42,3 +42,17 @@ clean:
 .PHONY: bench-long
 bench-long: $(STAMP)
 	$(BIN)/python benchmarks/run.py --out benchmarks/results
+
+# Peer servers for the comparison (Node ocpp-rpc; the Python `ocpp` peer uses the dev extra).
+# Never part of `make test`.
+.PHONY: bench-peers bench-compare
+bench-peers: benchmarks/peers/node/node_modules/.installed
+
+benchmarks/peers/node/node_modules/.installed: benchmarks/peers/node/package-lock.json
+	cd benchmarks/peers/node && npm ci --no-audit --no-fund
+	touch $@
+
+# Ampyre vs. raw echo (websockets, picows) vs. the Python `ocpp` package vs. Node ocpp-rpc,
+# server pinned to core 0, `ampyre bench` on core 1 (~10 min; every run has a time limit).
+bench-compare: $(STAMP) bench-peers
+	timeout 1800 $(BIN)/python benchmarks/compare.py --out benchmarks/results

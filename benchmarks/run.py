@@ -73,6 +73,7 @@ def server(kind: str, log: Path) -> Iterator[tuple[str, int]]:
     else:
         env["AMPYRE_DATABASE_URL"] = f"sqlite+aiosqlite:///{workdir / 'ampyre.db'}"
         env["AMPYRE_LOG_LEVEL"] = "WARNING"
+        env["AMPYRE_HTTP_PORT"] = str(free_port())  # never the default 8080 of a dev server
         subprocess.run([AMPYRE, "migrate"], env=env, check=True, cwd=workdir)
         command = [AMPYRE, "serve", "--host", "127.0.0.1", "--port", str(port)]
     with log.open("ab") as out:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 from datetime import timedelta
 
 import httpx
@@ -20,20 +21,36 @@ from ampyre.dispatch import v16 as routes_v16
 from ampyre.dispatch import v201 as routes_v201
 from ampyre.dispatch.context import Services
 from ampyre.dispatch.router import Router
+from ampyre.dispatch.station_gateway import LinkGateway
 from ampyre.metrics import Metrics, metrics_router
 from ampyre.persistence.database import Database
+from ampyre.persistence.file_store import LocalFileStore
 from ampyre.persistence.migrate import head_revision
 from ampyre.protocol.versions import OcppVersion
 from ampyre.services.access import TokenService
 from ampyre.services.authorization import AuthorizationService
 from ampyre.services.availability import AvailabilityService
+from ampyre.services.commands import CommandService
+from ampyre.services.configuration import ConfigurationService
 from ampyre.services.data_transfer import DataTransferService
+from ampyre.services.device_model import MonitoringService
+from ampyre.services.diagnostics import DiagnosticsService, LogUploads
+from ampyre.services.display import DisplayService
 from ampyre.services.events import EventBus
+from ampyre.services.firmware import FirmwareService
+from ampyre.services.id_tokens import IdTokenService
+from ampyre.services.local_list import LocalListService
 from ampyre.services.message_log import MessageLogService, MessageRecorder
 from ampyre.services.ports import Clock
-from ampyre.services.provisioning import ProvisioningService
+from ampyre.services.provisioning import ProvisioningService, StationAddresses
 from ampyre.services.reports import ReportService
-from ampyre.services.transactions import TransactionService
+from ampyre.services.reservations import ReservationService
+from ampyre.services.security import CertificateService, InstalledCertificates
+from ampyre.services.smart_charging import SmartChargingService
+from ampyre.services.stations import StationService
+from ampyre.services.tariff_cost import CostService
+from ampyre.services.transactions import TransactionHistory, TransactionService
+from ampyre.services.webhooks import Dispatcher, RetryPolicy, WebhookService
 from ampyre.soap_tables import CENTRAL_SYSTEM, CHARGE_POINT
 from ampyre.transports.frame_info import describe_json_frame
 from ampyre.transports.http import HttpServer
@@ -65,6 +82,10 @@ class Application:
         uow = self.database.unit_of_work
         #: domain events (connects, status, transactions, command results) for listeners
         self.events = EventBus()
+        #: what commands change on our side (they are the commands' effects too)
+        self.configuration = ConfigurationService(uow)
+        self.reservations = ReservationService(uow, self.clock)
+        self.local_lists = LocalListService(uow)
         self.services = Services(
             provisioning=ProvisioningService(
                 uow,
@@ -79,6 +100,8 @@ class Application:
             reports=ReportService(uow, events=self.events),
             data_transfer=DataTransferService(uow, settings.data_transfer_vendors),
             clock=self.clock,
+            reservations=self.reservations,
+            configuration=self.configuration,
         )
         self.tokens = TokenService(uow, self.clock)
         self.router = Router(self.services, ROUTES, list(settings.leniency))
@@ -109,6 +132,73 @@ class Application:
             self.recorder.observe(self.metrics.observe_messages)
             self.events.subscribe(self.metrics.observe_event)
             self.database.commit_observer = self.metrics.observe_commit
+        #: commands to stations, whatever transport carries them
+        self.smart_charging = SmartChargingService(uow, self.clock)
+        self.monitoring = MonitoringService(uow)
+        self.display = DisplayService(uow, self.clock)
+        self.costs = CostService(uow)
+        self.commands = CommandService(
+            uow,
+            LinkGateway(self.links),
+            self.clock,
+            self.events,
+            effects=[
+                self.smart_charging,
+                self.monitoring,
+                self.display,
+                self.costs,
+                self.configuration,
+                self.reservations,
+                self.local_lists,
+                LogUploads(),
+                InstalledCertificates(self.clock),
+            ],
+        )
+        # webhooks: their own HTTP client (no proxies from the environment, no redirects)
+        self.webhook_http = httpx.AsyncClient(
+            trust_env=False,
+            follow_redirects=False,
+            limits=httpx.Limits(max_connections=settings.webhook_concurrency),
+        )
+        self.webhooks = WebhookService(
+            uow,
+            self.clock,
+            Dispatcher(
+                uow,
+                self.clock,
+                self.webhook_http,
+                policy=RetryPolicy(
+                    attempts=settings.webhook_attempts,
+                    backoff=settings.webhook_backoff,
+                    backoff_max=settings.webhook_backoff_max,
+                ),
+                concurrency=settings.webhook_concurrency,
+                timeout=settings.webhook_timeout,
+                user_agent=f"Ampyre-Webhooks/{__version__}",
+                observe=self.metrics.observe_webhook if self.metrics else None,
+            ),
+            retention=timedelta(days=settings.webhook_retention_days)
+            if settings.webhook_retention_days > 0
+            else None,
+        )
+        self.events.subscribe(self.webhooks.dispatcher.offer)
+        if self.metrics:
+            self.metrics.watch_webhooks(self.webhooks.dispatcher)
+        #: uploaded diagnostics and logs, firmware images: on disk, metadata in the database
+        self.files = LocalFileStore(settings.files_dir)
+        self.firmware = FirmwareService(
+            uow, self.commands, self.files, self.public_url, settings.max_firmware_bytes
+        )
+        self.diagnostics = DiagnosticsService(
+            uow,
+            self.commands,
+            self.files,
+            self.clock,
+            self.public_url,
+            settings.max_upload_bytes,
+            timedelta(seconds=settings.upload_url_lifetime),
+        )
+        self.certificates = CertificateService(uow)
         self.server = OcppJServer(
             host=settings.host,
             port=settings.port,
@@ -122,6 +212,7 @@ class Application:
             ping_timeout=settings.ping_timeout,
             links=self.links,
         )
+        self.station_addresses = StationAddresses(uow)
         self.api = create_api(
             ApiContext(
                 version=__version__,
@@ -134,6 +225,22 @@ class Application:
                 transactions=self.services.transactions,
                 reports=self.services.reports,
                 message_log=self.message_log,
+                station_addresses=self.station_addresses,
+                commands=self.commands,
+                webhooks=self.webhooks,
+                stations=StationService(uow, self.clock),
+                id_tokens=IdTokenService(uow, self.clock),
+                transaction_history=TransactionHistory(uow),
+                smart_charging=self.smart_charging,
+                configuration=self.configuration,
+                reservations=self.reservations,
+                local_lists=self.local_lists,
+                monitoring=self.monitoring,
+                display=self.display,
+                costs=self.costs,
+                firmware=self.firmware,
+                diagnostics=self.diagnostics,
+                certificates=self.certificates,
             ),
             extra=[metrics_router(self.metrics, settings.metrics_token)] if self.metrics else [],
         )
@@ -147,6 +254,7 @@ class Application:
             max_bytes=settings.max_frame_bytes,
             call_timeout=settings.call_timeout,
             links=self.links,
+            addresses=self.station_addresses,
             # commands go to 1.5 stations in 1.6 types, as to any 1.x station
             bridges={
                 OcppVersion.V15: Bridge(
@@ -167,8 +275,15 @@ class Application:
                 "is not migrated to this version: run `ampyre migrate` first"
             )
         await self.services.provisioning.reset_connections()
+        interrupted = await self.commands.end_interrupted()
+        if interrupted:
+            log.warning(
+                "%d command(s) left unanswered by the last run are now unreachable", interrupted
+            )
+        restored = await self.soap.restore()
         self.recorder.start()
         self.message_log.start()
+        await self.webhooks.start()
         await self.server.start()
         await self.http.start()
         settings = self.settings
@@ -194,11 +309,23 @@ class Application:
                 first.secret,
             )
         log.info(
-            "OCPP-S (SOAP 1.5, 1.6) on http://%s:%d%s",
+            "OCPP-S (SOAP 1.5, 1.6) on http://%s:%d%s (%d SOAP stations callable)",
             settings.host,
             self.http.bound_port,
             settings.soap_path,
+            restored,
         )
+        log.info(
+            "files: %s; stations upload to and download from %s/files/",
+            settings.files_dir,
+            self.public_url(),
+        )
+        if settings.public_url is None and settings.host in ("0.0.0.0", "::", ""):
+            log.warning(
+                "AMPYRE_PUBLIC_URL is not set: stations are handed %s URLs; set it to the "
+                "address stations reach this HTTP port at",
+                self.public_url(),
+            )
         log.info("database: %s", self.database.url.render_as_string(hide_password=True))
         log.info("OCPP versions: %s", versions)
         log.info(
@@ -211,6 +338,17 @@ class Application:
     def port(self) -> int:
         return self.server.bound_port
 
+    def public_url(self) -> str:
+        """The base URL stations reach the HTTP port at (upload and firmware URLs)."""
+        if self.settings.public_url:
+            return self.settings.public_url.rstrip("/")
+        host = self.settings.host
+        if host in ("0.0.0.0", "::", ""):
+            host = socket.gethostname()  # no DNS lookup: this runs for every URL handed out
+        elif ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.http.bound_port}"
+
     @property
     def http_port(self) -> int:
         return self.http.bound_port
@@ -220,6 +358,9 @@ class Application:
         await self.soap.close()
         await self.soap_http.aclose()
         await self.server.stop()
+        # after the stations (no more events), before the database
+        await self.webhooks.close()
+        await self.webhook_http.aclose()
         await self.recorder.close()
         await self.message_log.close()
         await self.database.close()

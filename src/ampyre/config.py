@@ -124,13 +124,42 @@ class Settings(BaseSettings):
         default=8, ge=1, description="Webhook deliveries in flight at once."
     )
     webhook_attempts: int = Field(
-        default=6, ge=1, description="Attempts per webhook delivery before it is failed."
+        default=10, ge=1, le=100, description="Attempts per webhook delivery before it is failed."
     )
     webhook_backoff: float = Field(
-        default=1.0, gt=0, description="Seconds before the first retry; doubles each time."
+        default=5.0, gt=0, description="Seconds before the first retry; doubles each time."
+    )
+    webhook_backoff_max: float = Field(
+        default=3600.0, gt=0, description="The longest wait, in seconds, between two attempts."
+    )
+    webhook_retention_days: float = Field(
+        default=7.0,
+        ge=0,
+        description="Delete delivered and failed webhook deliveries older than this; 0 keeps them.",
     )
     webhook_timeout: float = Field(
         default=10.0, gt=0, description="Seconds a webhook receiver may take to answer."
+    )
+    files_dir: Path = Field(
+        default=Path("ampyre-files"),
+        description="Directory of uploaded diagnostics/logs (uploads/) and firmware images "
+        "(firmware/: upload through the API or place files there).",
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="Base URL stations reach the HTTP port at (e.g. http://csms.example:8080),"
+        " for the upload and firmware URLs handed to them; default: http://<host>:<http_port>.",
+    )
+    max_upload_bytes: int = Field(
+        default=50 * 1024 * 1024, ge=1, description="Largest diagnostics/log upload accepted."
+    )
+    upload_url_lifetime: float = Field(
+        default=7 * 86400.0,
+        gt=0,
+        description="Seconds an upload URL handed to a station accepts uploads (then 404).",
+    )
+    max_firmware_bytes: int = Field(
+        default=512 * 1024 * 1024, ge=1, description="Largest firmware image accepted."
     )
     log_level: str = Field(default="INFO")
 

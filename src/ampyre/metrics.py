@@ -22,6 +22,7 @@ from prometheus_client.registry import Collector
 from ampyre.domain.events import Event, EventKind
 from ampyre.domain.message_log import FrameKind, LoggedMessage
 from ampyre.services.message_log import MessageRecorder
+from ampyre.services.webhooks import Dispatcher
 from ampyre.transports.links import LinkRegistry
 
 #: distinct action labels kept; a station sending made-up actions cannot grow them further
@@ -57,6 +58,29 @@ class _Live(Collector):
             yield CounterMetricFamily(f"ampyre_message_log_{name}", help_text, value=value)
 
 
+class _Webhooks(Collector):
+    """The webhook sender's queue, attempts under way and lost events, read when scraped."""
+
+    def __init__(self, dispatcher: Dispatcher) -> None:
+        self._dispatcher = dispatcher
+
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        d = self._dispatcher
+        yield GaugeMetricFamily(
+            "ampyre_webhook_queued_events",
+            "Events waiting to be stored as webhook deliveries.",
+            value=d.queued,
+        )
+        yield GaugeMetricFamily(
+            "ampyre_webhook_in_flight", "Webhook delivery attempts under way.", value=d.in_flight
+        )
+        yield CounterMetricFamily(
+            "ampyre_webhook_events_dropped",
+            "Events lost to webhooks (queue full, or the database refused them).",
+            value=d.dropped,
+        )
+
+
 class Metrics:
     def __init__(self, links: LinkRegistry, recorder: MessageRecorder) -> None:
         self.registry = CollectorRegistry()
@@ -87,12 +111,19 @@ class Metrics:
         )
         self.commands = Counter(
             "ampyre_command_results",
-            "Commands sent to stations, by action and outcome.",
-            ["action", "outcome"],
+            "Commands sent to stations, by command and outcome (the station's status when "
+            "answered, else refused, timeout, unreachable or call-error).",
+            ["command", "outcome"],
             registry=self.registry,
         )
         self.events = Counter(
             "ampyre_events", "Domain events published, by kind.", ["kind"], registry=self.registry
+        )
+        self.webhooks = Counter(
+            "ampyre_webhook_attempts",
+            "Webhook delivery attempts by outcome (delivered, retrying, failed).",
+            ["outcome"],
+            registry=self.registry,
         )
         self.registry.register(_Live(links, recorder))
         self._actions: set[str] = set()
@@ -125,8 +156,15 @@ class Metrics:
         self.events.labels(event.kind.value).inc()
         if event.kind is EventKind.COMMAND_RESULT:
             data = event.data
-            outcome = data.get("outcome") or data.get("status") or "unknown"
-            self.commands.labels(self._action(data.get("action")), str(outcome)[:64]).inc()
+            answered = data.get("state") == "answered"
+            outcome = (data.get("status") if answered else data.get("state")) or "unknown"
+            self.commands.labels(self._action(data.get("command")), str(outcome)[:64]).inc()
+
+    def watch_webhooks(self, dispatcher: Dispatcher) -> None:
+        self.registry.register(_Webhooks(dispatcher))
+
+    def observe_webhook(self, outcome: str) -> None:
+        self.webhooks.labels(outcome).inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import secrets
+import tempfile
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,6 +24,9 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "http_port": 0,
         "database_url": database_url,
         "call_timeout": 5.0,
+        # uploads and firmware images (e.g. from the API fuzzer) never land in the work tree;
+        # the directory is created only when something is written
+        "files_dir": Path(tempfile.gettempdir()) / f"ampyre-test-files-{secrets.token_hex(6)}",
     }
     values.update(overrides)
     return Settings(**values)

@@ -30,7 +30,7 @@ class Station:
 
     async def call(self, action: str, payload: Any) -> Any:
         return await self.client.call(
-            self.url, self.identity, action, payload, 5.0, self.from_address
+            self.url, self.identity, action, payload, 30.0, self.from_address
         )
 
 

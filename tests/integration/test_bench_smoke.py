@@ -7,10 +7,13 @@ docs/performance.md; a test that asserted a rate would only measure the CI machi
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 import socket
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -120,3 +123,32 @@ def test_mix_and_percentiles() -> None:
     assert bench.percentile(ordered, 100) == 100.0
     assert bench.percentile([7.0], 95) == 7.0
     assert bench.percentile([], 50) is None
+
+
+def _ocpp_peer() -> Any:
+    """benchmarks/peers/ocpp_peer.py (not a package: loaded from its path)."""
+    path = Path(__file__).parents[2] / "benchmarks" / "peers" / "ocpp_peer.py"
+    spec = importlib.util.spec_from_file_location("ocpp_peer", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+async def test_the_ocpp_package_peer_answers_both_mixes_and_stores_them(tmp_path: Path) -> None:
+    """The comparison's Python `ocpp` peer validates and answers every message of the mixes."""
+    peer = _ocpp_peer()
+    db = tmp_path / "peer.db"
+    server = await peer.start("127.0.0.1", 0, str(db))
+    url = f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}/ocpp"
+    try:
+        result = await bench.run(url, 6, MIX, duration=0.8, timeout=5)
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert_clean(result, 6)
+    with sqlite3.connect(db) as stored:
+        stations = {row[0] for row in stored.execute("SELECT station FROM transactions")}
+        meter_values = stored.execute("SELECT count(*) FROM meter_values").fetchone()[0]
+    assert len(stations) == 6  # every station started a session, 1.6 and 2.0.1 alike
+    assert meter_values > 0

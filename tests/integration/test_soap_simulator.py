@@ -31,7 +31,7 @@ def sent(cs: SimulatedStation, action: str) -> list[Any]:
 
 def soap_station(csms: Application, station_id: str, version: str, **kw: Any) -> SimulatedStation:
     return SimulatedStation(
-        soap_url(csms), station_id, version, transport="soap", call_timeout=5.0, **kw
+        soap_url(csms), station_id, version, transport="soap", call_timeout=30.0, **kw
     )
 
 

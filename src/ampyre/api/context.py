@@ -9,12 +9,26 @@ from fastapi import Request
 from ampyre.services.access import TokenService
 from ampyre.services.authorization import AuthorizationService
 from ampyre.services.availability import AvailabilityService
+from ampyre.services.commands import CommandService
+from ampyre.services.configuration import ConfigurationService
+from ampyre.services.device_model import MonitoringService
+from ampyre.services.diagnostics import DiagnosticsService
+from ampyre.services.display import DisplayService
 from ampyre.services.events import EventBus
+from ampyre.services.firmware import FirmwareService
+from ampyre.services.id_tokens import IdTokenService
+from ampyre.services.local_list import LocalListService
 from ampyre.services.message_log import MessageLogService
 from ampyre.services.ports import Clock
-from ampyre.services.provisioning import ProvisioningService
+from ampyre.services.provisioning import ProvisioningService, StationAddresses
 from ampyre.services.reports import ReportService
-from ampyre.services.transactions import TransactionService
+from ampyre.services.reservations import ReservationService
+from ampyre.services.security import CertificateService
+from ampyre.services.smart_charging import SmartChargingService
+from ampyre.services.stations import StationService
+from ampyre.services.tariff_cost import CostService
+from ampyre.services.transactions import TransactionHistory, TransactionService
+from ampyre.services.webhooks import WebhookService
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +45,22 @@ class ApiContext:
     transactions: TransactionService
     reports: ReportService
     message_log: MessageLogService
+    station_addresses: StationAddresses
+    commands: CommandService
+    webhooks: WebhookService
+    stations: StationService
+    id_tokens: IdTokenService
+    transaction_history: TransactionHistory
+    smart_charging: SmartChargingService
+    configuration: ConfigurationService
+    reservations: ReservationService
+    local_lists: LocalListService
+    monitoring: MonitoringService
+    display: DisplayService
+    costs: CostService
+    firmware: FirmwareService
+    diagnostics: DiagnosticsService
+    certificates: CertificateService
 
 
 def context(request: Request) -> ApiContext:

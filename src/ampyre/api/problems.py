@@ -16,6 +16,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ampyre.domain.commands import CommandFailed, CommandState, InvalidCall
+from ampyre.domain.diagnostics import UploadTooLarge
+from ampyre.domain.errors import Conflict, DomainError, InvalidInput, NotFound, StorageUnavailable
+
 log = logging.getLogger("ampyre.api")
 
 MEDIA_TYPE = "application/problem+json"
@@ -92,7 +96,19 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
         detail = f"there is nothing at {request.url.path}"
     elif exc.status_code == 405:
         detail = f"{request.method} is not allowed on {request.url.path}"
+    elif exc.status_code == 400 and detail == _UNREADABLE_BODY:
+        # FastAPI's answer to a JSON body that is not UTF-8: invalid JSON, like any other
+        message = "the body is not JSON (it must be UTF-8 encoded JSON)"
+        return problem_response(
+            422,
+            message,
+            title="Invalid request",
+            extra={"errors": [{"field": "body", "message": message}]},
+        )
     return problem_response(exc.status_code, detail, headers=getattr(exc, "headers", None))
+
+
+_UNREADABLE_BODY = "There was an error parsing the body"
 
 
 async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
@@ -107,6 +123,35 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _on_domain(request: Request, exc: Exception) -> JSONResponse:
+    """What services refuse, as HTTP: the one place domain errors become status codes."""
+    assert isinstance(exc, DomainError)
+    detail = str(exc)
+    if isinstance(exc, NotFound):
+        return problem_response(404, detail)
+    if isinstance(exc, Conflict):
+        return problem_response(409, detail)
+    if isinstance(exc, InvalidInput):
+        extra: dict[str, Any] = {"errors": exc.errors} if exc.errors else {}
+        return problem_response(422, detail, extra=extra)
+    if isinstance(exc, InvalidCall):
+        return problem_response(422, detail, title="Invalid call")
+    if isinstance(exc, UploadTooLarge):
+        return problem_response(413, detail)
+    if isinstance(exc, CommandFailed):
+        extra = {"command_id": exc.command_id, "state": exc.state.value}
+        if exc.error_code is not None:
+            extra["error_code"] = exc.error_code
+        if exc.state is CommandState.TIMEOUT:
+            return problem_response(504, detail, title="Station did not answer", extra=extra)
+        title = "Station answered with an error" if exc.error_code else "Station unreachable"
+        return problem_response(502, detail, title=title, extra=extra)
+    if isinstance(exc, StorageUnavailable):
+        return problem_response(503, "the database is unavailable; nothing was changed")
+    log.error("%s %s: unmapped %r", request.method, request.url.path, exc)
+    return problem_response(500, "an unexpected error occurred; it has been logged")
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("%s %s failed", request.method, request.url.path)
     return problem_response(500, "an unexpected error occurred; it has been logged")
@@ -116,6 +161,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _on_problem)
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(DomainError, _on_domain)
     app.add_exception_handler(Exception, _on_unexpected)
 
 

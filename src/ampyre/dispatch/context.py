@@ -12,10 +12,12 @@ from ampyre.leniency import Leniency
 from ampyre.protocol.versions import OcppVersion
 from ampyre.services.authorization import AuthorizationService
 from ampyre.services.availability import AvailabilityService
+from ampyre.services.configuration import ConfigurationService
 from ampyre.services.data_transfer import DataTransferService
 from ampyre.services.ports import Clock
 from ampyre.services.provisioning import ProvisioningService
 from ampyre.services.reports import ReportService
+from ampyre.services.reservations import ReservationService
 from ampyre.services.transactions import TransactionService
 
 
@@ -28,6 +30,10 @@ class Services:
     reports: ReportService
     data_transfer: DataTransferService
     clock: Clock
+    #: what stations say of reservations (2.0.1 ReservationStatusUpdate)
+    reservations: ReservationService | None = None
+    #: the variables stations report (2.0.1 NotifyReport)
+    configuration: ConfigurationService | None = None
 
 
 @dataclasses.dataclass(slots=True)

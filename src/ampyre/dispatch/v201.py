@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ampyre.adapters.v201 import inbound, outbound
+from ampyre.adapters.v201 import configuration_commands, inbound, outbound
 from ampyre.dispatch.context import StationContext
 from ampyre.dispatch.router import RouteTable
 from ampyre.domain.reports import ReportKind
@@ -93,6 +93,10 @@ async def notify_event(ctx: StationContext, req: m.NotifyEventRequest) -> m.Noti
 
 async def notify_report(ctx: StationContext, req: m.NotifyReportRequest) -> m.NotifyReportResponse:
     await ctx.report(ReportKind.DEVICE_REPORT, req, request_id=req.requestId)
+    if ctx.services.configuration is not None:
+        await ctx.services.configuration.reported(
+            configuration_commands.reported_settings(ctx.station_id, req, ctx.now())
+        )
     return m.NotifyReportResponse()
 
 
@@ -160,6 +164,10 @@ async def reservation_status_update(
     ctx: StationContext, req: m.ReservationStatusUpdateRequest
 ) -> m.ReservationStatusUpdateResponse:
     await ctx.report(ReportKind.RESERVATION_STATUS, req, req.reservationUpdateStatus)
+    if ctx.services.reservations is not None:
+        await ctx.services.reservations.status_update(
+            ctx.station_id, req.reservationId, req.reservationUpdateStatus.value
+        )
     return m.ReservationStatusUpdateResponse()
 
 

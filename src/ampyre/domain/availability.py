@@ -46,3 +46,29 @@ class ConnectorState:
     status: ConnectorStatus
     error_code: str | None
     updated_at: datetime
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StatusQuery:
+    """Which status changes of one station to find, newest received first.
+
+    `since`/`until` bound the station's timestamp: since <= timestamp < until.
+    """
+
+    station_id: str
+    evse_id: int | None = None
+    connector_id: int | None = None
+    status: ConnectorStatus | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    #: keyset pagination: only changes received before this one
+    before_id: int | None = None
+    limit: int = 50
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StatusChange:
+    """A stored status report and its place in the history."""
+
+    id: int
+    report: StatusReport

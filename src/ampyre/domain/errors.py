@@ -13,5 +13,14 @@ class Conflict(DomainError):
     """The change contradicts what is stored (a duplicate, a stale state)."""
 
 
+class InvalidInput(DomainError):
+    """What the caller sent cannot be used; the message says why."""
+
+    def __init__(self, message: str, errors: list[dict[str, object]] | None = None) -> None:
+        super().__init__(message)
+        #: one entry per wrong item (e.g. a row of an import: `row`, `field`, `message`)
+        self.errors = errors or []
+
+
 class StorageUnavailable(DomainError):
     """The database could not be reached or refused the write; nothing was acknowledged."""

@@ -101,3 +101,22 @@ class TransactionOutcome:
     transaction: Transaction | None
     authorization: AuthorizationResult | None
     duplicate: bool = False
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TransactionQuery:
+    """Which sessions to find; every given field must match.
+
+    Newest first (`before_id` pages on), or oldest first with `oldest_first` (`after_id`).
+    `since`/`until` bound the start time: since <= started_at < until.
+    """
+
+    station_id: str | None = None
+    id_token: str | None = None
+    state: TransactionState | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    oldest_first: bool = False
+    before_id: int | None = None
+    after_id: int | None = None
+    limit: int = 50

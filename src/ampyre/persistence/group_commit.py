@@ -27,11 +27,12 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, Executable
 
 from ampyre.domain.errors import StorageUnavailable
+from ampyre.persistence.compiled_statements import CompiledStatements
 from ampyre.persistence.errors import translate
 from ampyre.persistence.executor import Executor, Rows
 
@@ -55,6 +56,8 @@ class GroupCommitWriter:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        #: hot statements run on the raw connection (None with echo: SQLAlchemy logs them)
+        self.statements = None if engine.echo else CompiledStatements(engine.dialect)
         self._connection: Connection | None = None
         self._raw: sqlite3.Connection | None = None
         self._lock = asyncio.Lock()
@@ -116,12 +119,16 @@ class GroupCommitWriter:
         if self._batch is None or self._connection is None:
             raise StorageUnavailable("the group commit this unit of work was in failed")
         try:
+            if self.statements is not None and self._raw is not None:
+                rows = self.statements.run(self._raw, statement, parameters)
+                if rows is not None:
+                    return cast(Rows, rows)
             return self._connection.execute(statement, parameters)
         except Exception as error:
             if self._raw is not None and not self._raw.in_transaction:
                 # SQLite rolled the whole transaction back (disk full, I/O error, ...).
                 self._broken(error)
-            raise translate(error) from error
+            raise translate(_wrap(error)) from error
 
     def release_unit(self) -> _Batch:
         """Keep the unit's work in the batch (RELEASE); returns the batch to wait for."""

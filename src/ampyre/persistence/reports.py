@@ -41,6 +41,17 @@ class SqlReportRepository:
         )
         return [_report(row) for row in result]
 
+    async def for_request(self, station_id: str, request_id: int) -> builtins.list[StationReport]:
+        result = await self._db.execute(
+            select(station_reports)
+            .where(
+                station_reports.c.station_id == station_id,
+                station_reports.c.request_id == request_id,
+            )
+            .order_by(station_reports.c.id)
+        )
+        return [_report(row) for row in result]
+
 
 def _report(row: Row[Any]) -> StationReport:
     m = row._mapping

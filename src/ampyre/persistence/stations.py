@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, select, update
+from sqlalchemy import Row, bindparam, delete, func, select, update
 
-from ampyre.domain.station import BootInfo, RegistrationStatus, Station
+from ampyre.domain.errors import Conflict
+from ampyre.domain.station import (
+    BootInfo,
+    RegistrationStatus,
+    Station,
+    StationAddress,
+    StationChanges,
+    StationQuery,
+)
 from ampyre.persistence.executor import Executor
 from ampyre.persistence.tables import stations
 
@@ -25,10 +34,11 @@ _BOOT_FIELDS = (
 )
 
 
-#: what `save` writes (a column added later for something else is left alone)
+#: what `save` writes over a stored record (a column added later for something else is left
+#: alone). `registered` and `description` belong to the operator (`change`): a boot or a
+#: connect that read the record before the operator changed it cannot undo the change.
 _SAVED = (
     "ocpp_version",
-    "registered",
     "registration_status",
     "connected",
     "last_seen",
@@ -36,6 +46,9 @@ _SAVED = (
     *_BOOT_FIELDS,
 )
 _GET = select(stations).where(stations.c.id == bindparam("station"))
+_ADDRESS = select(stations.c.soap_address, stations.c.soap_address_override).where(
+    stations.c.id == bindparam("station")
+)
 # SET takes the columns given in the parameters.
 _UPDATE = update(stations).where(stations.c.id == bindparam("station"))
 
@@ -71,6 +84,75 @@ class SqlStationRepository:
     async def touch(self, station_id: str, now: datetime) -> None:
         await self._db.execute(_UPDATE, {"station": station_id, "last_seen": now})
 
+    async def add(self, station: Station) -> None:
+        statement = self._db.insert(stations).values(_values(station))
+        result = await self._db.execute(
+            statement.on_conflict_do_nothing(index_elements=[stations.c.id]).returning(
+                stations.c.id
+            )
+        )
+        if result.first() is None:
+            raise Conflict(f"station {station.id!r} already exists")
+
+    async def change(self, station_id: str, changes: StationChanges) -> bool:
+        values: dict[str, Any] = {}
+        if changes.registered is not None:
+            values["registered"] = changes.registered
+        if changes.description is not None or changes.clear_description:
+            values["description"] = changes.description
+        if not values:
+            return await self.get(station_id) is not None
+        result = await self._db.execute(
+            update(stations).where(stations.c.id == station_id).values(values)
+        )
+        return bool(result.rowcount)
+
+    async def list(self, query: StationQuery) -> list[Station]:
+        c = stations.c
+        statement = select(stations)
+        if query.connected is not None:
+            statement = statement.where(c.connected.is_(query.connected))
+        if query.registered is not None:
+            statement = statement.where(c.registered.is_(query.registered))
+        if query.ocpp_version is not None:
+            statement = statement.where(c.ocpp_version == query.ocpp_version)
+        if query.after_id is not None:
+            statement = statement.where(c.id > query.after_id)
+        result = await self._db.execute(statement.order_by(c.id).limit(query.limit))
+        return [_station(row) for row in result]
+
+    async def delete(self, station_id: str) -> bool:
+        result = await self._db.execute(delete(stations).where(stations.c.id == station_id))
+        return bool(result.rowcount)
+
+    async def address(self, station_id: str) -> StationAddress | None:
+        row = (await self._db.execute(_ADDRESS, {"station": station_id})).one_or_none()
+        return None if row is None else StationAddress(row[0], row[1])
+
+    async def set_address(
+        self, station_id: str, *, announced: str | None = None, override: str | None = None
+    ) -> bool:
+        values: dict[str, Any] = {}
+        if announced is not None:
+            values["soap_address"] = announced or None
+        if override is not None:
+            values["soap_address_override"] = override or None
+        if not values:
+            return await self.address(station_id) is not None
+        statement = update(stations).where(stations.c.id == station_id).values(**values)
+        result = await self._db.execute(statement)
+        return bool(result.rowcount)
+
+    async def addressed(self) -> Sequence[tuple[str, str | None, StationAddress]]:
+        c = stations.c
+        statement = (
+            select(c.id, c.ocpp_version, c.soap_address, c.soap_address_override)
+            .where((c.soap_address.is_not(None)) | (c.soap_address_override.is_not(None)))
+            .order_by(c.id)
+        )
+        result = await self._db.execute(statement)
+        return [(row[0], row[1], StationAddress(row[2], row[3])) for row in result]
+
     async def disconnect_all(self) -> None:
         await self._db.execute(
             update(stations).where(stations.c.connected.is_(True)).values(connected=False)
@@ -90,6 +172,7 @@ def _values(station: Station) -> dict[str, Any]:
         "last_seen": station.last_seen,
         "last_boot": station.last_boot,
         "created_at": station.created_at,
+        "description": station.description,
     }
     for name in _BOOT_FIELDS:
         values[name] = None if boot is None else getattr(boot, name)
@@ -112,4 +195,5 @@ def _station(row: Row[Any]) -> Station:
         last_seen=m["last_seen"],
         last_boot=m["last_boot"],
         created_at=m["created_at"],
+        description=m["description"],
     )

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, insert, select
+from sqlalchemy import Row, delete, insert, select
 
-from ampyre.domain.availability import ConnectorState, ConnectorStatus, StatusReport
+from ampyre.domain.availability import (
+    ConnectorState,
+    ConnectorStatus,
+    StatusChange,
+    StatusQuery,
+    StatusReport,
+)
 from ampyre.persistence.executor import Executor
 from ampyre.persistence.tables import connector_status, status_history
 
@@ -66,6 +72,29 @@ class SqlStatusRepository:
             .limit(limit)
         )
         return [_report(row) for row in result]
+
+    async def changes(self, query: StatusQuery) -> list[StatusChange]:
+        c = status_history.c
+        statement = select(status_history).where(c.station_id == query.station_id)
+        if query.evse_id is not None:
+            statement = statement.where(c.evse_id == query.evse_id)
+        if query.connector_id is not None:
+            statement = statement.where(c.connector_id == query.connector_id)
+        if query.status is not None:
+            statement = statement.where(c.status == query.status.value)
+        if query.since is not None:
+            statement = statement.where(c.timestamp >= query.since)
+        if query.until is not None:
+            statement = statement.where(c.timestamp < query.until)
+        if query.before_id is not None:
+            statement = statement.where(c.id < query.before_id)
+        result = await self._db.execute(statement.order_by(c.id.desc()).limit(query.limit))
+        return [StatusChange(id=int(row.id), report=_report(row)) for row in result]
+
+    async def forget_current(self, station_id: str) -> None:
+        await self._db.execute(
+            delete(connector_status).where(connector_status.c.station_id == station_id)
+        )
 
 
 def _state(row: Row[Any]) -> ConnectorState:

@@ -38,6 +38,8 @@ metadata = MetaData(naming_convention=NAMING_CONVENTION)
 STATION_ID = 48
 TEXT = 255
 ENUM = 64
+ADDRESS = 512
+KEY = 400
 
 stations = Table(
     "stations",
@@ -60,6 +62,10 @@ stations = Table(
     Column("last_seen", UtcDateTime),
     Column("last_boot", UtcDateTime),
     Column("created_at", UtcDateTime),
+    Column("description", String(TEXT)),
+    # OCPP-S: where the station said it listens (WS-Addressing From), and the operator's say
+    Column("soap_address", String(ADDRESS)),
+    Column("soap_address_override", String(ADDRESS)),
 )
 
 connector_status = Table(
@@ -90,6 +96,7 @@ status_history = Table(
     Column("vendor_id", String(TEXT)),
     Column("vendor_error_code", String(TEXT)),
     Index(None, "station_id", "timestamp"),
+    Index(None, "station_id", "id"),
 )
 
 id_tokens = Table(
@@ -133,6 +140,8 @@ transactions = Table(
     UniqueConstraint("station_id", "ref"),
     UniqueConstraint("station_id", "start_key"),
     Index(None, "station_id", "state"),
+    Index(None, "id_token"),
+    Index(None, "started_at"),
     sqlite_autoincrement=True,
 )
 
@@ -194,6 +203,28 @@ api_tokens = Table(
     Column("revoked_at", UtcDateTime),
 )
 
+commands = Table(
+    "commands",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("station_id", String(STATION_ID), nullable=False),
+    Column("name", String(ENUM), nullable=False),
+    Column("params", JsonDocument, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("status", String(ENUM)),
+    Column("result", JsonDocument),
+    Column("raw", JsonDocument),
+    Column("error_code", String(ENUM)),
+    Column("error", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("answered_at", UtcDateTime),
+    Column("transaction_id", BigInteger),
+    Column("id_token", String(TEXT)),
+    Column("evse_id", Integer),
+    Index(None, "station_id", "id"),
+    Index(None, "station_id", "name", "id"),
+)
+
 message_log = Table(
     "message_log",
     metadata,
@@ -220,7 +251,9 @@ webhooks = Table(
     Column("kinds", JsonDocument, nullable=False),
     Column("secret", String(TEXT), nullable=False),
     Column("description", Text),
+    Column("active", Boolean, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
 )
 
 webhook_deliveries = Table(
@@ -237,21 +270,184 @@ webhook_deliveries = Table(
     Column("error", Text),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    #: when a pending delivery is tried next (None once delivered or failed)
+    Column("next_attempt_at", UtcDateTime),
     Index(None, "webhook_id", "id"),
+    Index(None, "state"),
+    Index(None, "updated_at"),
+)
+
+# --- what commands to stations changed there (migration 0010) ---------------------------------
+
+charging_profiles = Table(
+    "charging_profiles",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("station_id", String(STATION_ID), nullable=False),
+    Column("evse_id", Integer, nullable=False),
+    Column("profile_id", BigInteger, nullable=False),
+    Column("stack_level", Integer, nullable=False),
+    Column("purpose", String(ENUM), nullable=False),
+    Column("transaction_id", BigInteger),
+    # the whole profile in neutral shape (schedule, periods, validity, ...)
+    Column("profile", JsonDocument, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("set_by", BigInteger, nullable=False),
+    Column("installed_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime),
+    Column("ended_by", BigInteger),
+    Index(None, "station_id", "state", "profile_id"),
+)
+
+variable_monitors = Table(
+    "variable_monitors",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("station_id", String(STATION_ID), nullable=False),
+    Column("monitor_id", BigInteger, nullable=False),
+    # {name, instance, evse_id, connector_id} and {name, instance}
+    Column("component", JsonDocument, nullable=False),
+    Column("variable", JsonDocument, nullable=False),
+    Column("type", String(ENUM), nullable=False),
+    Column("value", Double, nullable=False),
+    Column("severity", Integer, nullable=False),
+    Column("transaction_only", Boolean, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("set_by", BigInteger, nullable=False),
+    Column("set_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime),
+    Column("ended_by", BigInteger),
+    Index(None, "station_id", "state", "monitor_id"),
+)
+
+display_messages = Table(
+    "display_messages",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("station_id", String(STATION_ID), nullable=False),
+    Column("message_id", BigInteger, nullable=False),
+    Column("priority", String(ENUM), nullable=False),
+    Column("transaction_id", BigInteger),
+    # the whole message in neutral shape (content, format, language, when, where)
+    Column("message", JsonDocument, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("set_by", BigInteger, nullable=False),
+    Column("set_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime),
+    Column("ended_by", BigInteger),
+    Index(None, "station_id", "state", "message_id"),
+)
+
+# --- what commands change on our side (configuration, reservations, local lists) --------------
+
+station_settings = Table(
+    "station_settings",
+    metadata,
+    Column("station_id", String(STATION_ID), primary_key=True),
+    # 1.x: the configuration key; 2.0.1: Component[(i)][@evse[.connector]]/Variable[(i)][:Type]
+    Column("key", String(KEY), primary_key=True),
+    Column("value", Text),
+    Column("readonly", Boolean),
+    Column("status", String(ENUM)),
+    Column("source", String(16), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+reservations = Table(
+    "reservations",
+    metadata,
+    # the id of the reserve-now command that made it: the reservation id the station sees
+    Column("id", Id, primary_key=True, autoincrement=False),
+    Column("station_id", String(STATION_ID), nullable=False),
+    Column("evse_id", Integer),
+    Column("connector_type", String(ENUM)),
+    Column("id_token", String(TEXT), nullable=False),
+    Column("token_type", String(ENUM)),
+    Column("group_id", String(TEXT)),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("status", String(ENUM)),
+    Column("transaction_id", BigInteger),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index(None, "station_id", "id"),
+)
+
+local_lists = Table(
+    "local_lists",
+    metadata,
+    Column("station_id", String(STATION_ID), primary_key=True),
+    Column("version", BigInteger, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+local_list_entries = Table(
+    "local_list_entries",
+    metadata,
+    Column("station_id", String(STATION_ID), primary_key=True),
+    Column("id_token", String(TEXT), primary_key=True),
+    Column("token_type", String(ENUM)),
+    Column("status", String(ENUM), nullable=False),
+    Column("expires_at", UtcDateTime),
+    Column("group_id", String(TEXT)),
+)
+
+stored_files = Table(
+    "stored_files",
+    metadata,
+    Column("id", Id, primary_key=True),
+    # the unguessable path segment of the upload URL handed to the station
+    Column("token", String(64), nullable=False, unique=True),
+    Column("station_id", String(STATION_ID), nullable=False),
+    Column("command_id", BigInteger),
+    Column("log_type", String(ENUM)),
+    Column("name", String(TEXT)),
+    Column("content_type", String(TEXT)),
+    Column("size", BigInteger),
+    Column("sha256", String(64)),
+    Column("method", String(8)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("received_at", UtcDateTime),
+    Index(None, "station_id", "id"),
+    Index(None, "command_id"),
+)
+
+installed_certificates = Table(
+    "installed_certificates",
+    metadata,
+    Column("station_id", String(STATION_ID), primary_key=True),
+    Column("hash_algorithm", String(16), primary_key=True),
+    Column("issuer_name_hash", String(128), primary_key=True),
+    Column("issuer_key_hash", String(128), primary_key=True),
+    Column("serial_number", String(40), primary_key=True),
+    Column("certificate_type", String(ENUM), nullable=False),
+    Column("children", JsonDocument, nullable=False),
+    Column("command_id", BigInteger),
+    Column("reported_at", UtcDateTime, nullable=False),
 )
 
 __all__ = [
     "api_tokens",
+    "charging_profiles",
+    "commands",
     "connector_status",
+    "display_messages",
     "id_tokens",
+    "installed_certificates",
+    "local_list_entries",
+    "local_lists",
     "message_log",
     "metadata",
     "meter_values",
+    "reservations",
     "station_reports",
+    "station_settings",
     "stations",
     "status_history",
+    "stored_files",
     "transaction_events",
     "transactions",
+    "variable_monitors",
     "webhook_deliveries",
     "webhooks",
 ]

@@ -14,7 +14,12 @@ from sqlalchemy import Row, bindparam, select, update
 from ampyre.domain.authorization import IdToken
 from ampyre.domain.errors import Conflict, NotFound
 from ampyre.domain.metering import MeterValue, SampledValue
-from ampyre.domain.transactions import Anomaly, Transaction, TransactionState
+from ampyre.domain.transactions import (
+    Anomaly,
+    Transaction,
+    TransactionQuery,
+    TransactionState,
+)
 from ampyre.persistence.executor import Executor
 from ampyre.persistence.tables import meter_values, transaction_events, transactions
 
@@ -125,7 +130,7 @@ class SqlTransactionRepository:
                 "digest": _digest(samples),
             }
             for value in values
-            for samples in [[dataclasses.asdict(sample) for sample in value.samples]]
+            for samples in [[_sample(sample) for sample in value.samples]]
         ]
         statement = self._db.prepared(_add_meter_values)
         if len(rows) == 1:
@@ -160,6 +165,27 @@ class SqlTransactionRepository:
     async def list_for_station(self, station_id: str) -> list[Transaction]:
         return await self._many(transactions.c.station_id == station_id)
 
+    async def search(self, query: TransactionQuery) -> list[Transaction]:
+        c = transactions.c
+        statement = select(transactions)
+        if query.station_id is not None:
+            statement = statement.where(c.station_id == query.station_id)
+        if query.id_token is not None:
+            statement = statement.where(c.id_token == query.id_token)
+        if query.state is not None:
+            statement = statement.where(c.state == query.state.value)
+        if query.since is not None:
+            statement = statement.where(c.started_at >= query.since)
+        if query.until is not None:
+            statement = statement.where(c.started_at < query.until)
+        if query.before_id is not None:
+            statement = statement.where(c.id < query.before_id)
+        if query.after_id is not None:
+            statement = statement.where(c.id > query.after_id)
+        order = c.id if query.oldest_first else c.id.desc()
+        result = await self._db.execute(statement.order_by(order).limit(query.limit))
+        return [_transaction(row) for row in result]
+
     async def _one(self, statement: Any, parameters: dict[str, Any]) -> Transaction | None:
         row = (await self._db.execute(statement, parameters)).one_or_none()
         return None if row is None else _transaction(row)
@@ -169,6 +195,14 @@ class SqlTransactionRepository:
             select(transactions).where(*where).order_by(transactions.c.id)
         )
         return [_transaction(row) for row in result]
+
+
+_SAMPLE_FIELDS = tuple(field.name for field in dataclasses.fields(SampledValue))
+
+
+def _sample(sample: SampledValue) -> dict[str, Any]:
+    """`dataclasses.asdict` for a flat dataclass, without its recursive deep copy."""
+    return {name: getattr(sample, name) for name in _SAMPLE_FIELDS}
 
 
 def _digest(samples: Sequence[dict[str, Any]]) -> str:

@@ -7,21 +7,41 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
 from ampyre.persistence.api_tokens import SqlApiTokenRepository
+from ampyre.persistence.certificates import SqlCertificateRepository
+from ampyre.persistence.charging_profiles import SqlChargingProfileRepository
+from ampyre.persistence.commands import SqlCommandRepository
+from ampyre.persistence.configuration import SqlConfigurationRepository
+from ampyre.persistence.display_messages import SqlDisplayMessageRepository
 from ampyre.persistence.executor import Executor
 from ampyre.persistence.id_tokens import SqlIdTokenRepository
+from ampyre.persistence.local_lists import SqlLocalListRepository
 from ampyre.persistence.message_log import SqlMessageLogRepository
 from ampyre.persistence.reports import SqlReportRepository
+from ampyre.persistence.reservations import SqlReservationRepository
 from ampyre.persistence.stations import SqlStationRepository
 from ampyre.persistence.statuses import SqlStatusRepository
+from ampyre.persistence.stored_files import SqlStoredFileRepository
 from ampyre.persistence.transactions import SqlTransactionRepository
+from ampyre.persistence.variable_monitors import SqlMonitorRepository
+from ampyre.persistence.webhooks import SqlWebhookRepository
 from ampyre.services.ports import (
     ApiTokenRepository,
+    CertificateRepository,
+    ChargingProfileRepository,
+    CommandRepository,
+    ConfigurationRepository,
+    DisplayMessageRepository,
     IdTokenRepository,
+    LocalListRepository,
     MessageLogRepository,
+    MonitorRepository,
     ReportRepository,
+    ReservationRepository,
     StationRepository,
     StatusRepository,
+    StoredFileRepository,
     TransactionRepository,
+    WebhookRepository,
 )
 
 if TYPE_CHECKING:
@@ -46,6 +66,16 @@ class SqlUnitOfWork:
     reports: ReportRepository
     api_tokens: ApiTokenRepository
     message_log: MessageLogRepository
+    commands: CommandRepository
+    webhooks: WebhookRepository
+    charging_profiles: ChargingProfileRepository
+    configuration: ConfigurationRepository
+    reservations: ReservationRepository
+    local_lists: LocalListRepository
+    monitors: MonitorRepository
+    display_messages: DisplayMessageRepository
+    stored_files: StoredFileRepository
+    certificates: CertificateRepository
 
     def __init__(self, database: Database) -> None:
         self._database = database
@@ -66,6 +96,16 @@ class SqlUnitOfWork:
         self.reports = SqlReportRepository(executor)
         self.api_tokens = SqlApiTokenRepository(executor)
         self.message_log = SqlMessageLogRepository(executor)
+        self.commands = SqlCommandRepository(executor)
+        self.webhooks = SqlWebhookRepository(executor)
+        self.charging_profiles = SqlChargingProfileRepository(executor)
+        self.configuration = SqlConfigurationRepository(executor)
+        self.reservations = SqlReservationRepository(executor)
+        self.local_lists = SqlLocalListRepository(executor)
+        self.monitors = SqlMonitorRepository(executor)
+        self.display_messages = SqlDisplayMessageRepository(executor)
+        self.stored_files = SqlStoredFileRepository(executor)
+        self.certificates = SqlCertificateRepository(executor)
         return self
 
     async def __aexit__(

@@ -16,7 +16,7 @@ import collections
 import contextlib
 import logging
 import random
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
@@ -87,6 +87,11 @@ class SimulatedStation:
         self.changed = asyncio.Condition()
         self.queue: collections.deque[Outgoing] = collections.deque()
         self.sent: list[tuple[str, Any]] = []
+        #: every CALL the CSMS sent this station, in order: (action, request)
+        self.received: list[tuple[str, Any]] = []
+        #: misbehaviour on demand: action -> handler used instead of the agent's (answer
+        #: differently, raise an OcppError to answer with a CALLERROR, or never return)
+        self.overrides: dict[str, Callable[[Any], Awaitable[Any]]] = {}
         self.errors: list[CallErrorReceived] = []
         self._network = asyncio.Event()
         self._network.set()
@@ -214,7 +219,7 @@ class SimulatedStation:
                 self.url,
                 self.station_id,
                 self.version,
-                handler=self.agent.handle,
+                handler=self._handle,
                 call_timeout=self.call_timeout,
                 listen_host=self.listen[0],
                 listen_port=self.listen[1],
@@ -223,9 +228,17 @@ class SimulatedStation:
             self.url,
             self.station_id,
             self.version,
-            handler=self.agent.handle,
+            handler=self._handle,
             call_timeout=self.call_timeout,
         )
+
+    async def _handle(self, action: str, payload: Any) -> Any:
+        self.received.append((action, payload))
+        await self._notify()
+        override = self.overrides.get(action)
+        if override is not None:
+            return await override(payload)
+        return await self.agent.handle(action, payload)
 
     async def _serve(self, client: JsonClient | SoapStationClient) -> None:
         booted = self._needs_boot

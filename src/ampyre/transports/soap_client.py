@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import uuid
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 
+from ampyre.domain.message_log import Direction, FrameInfo, FrameKind
 from ampyre.protocol.errors import ProtocolError
 from ampyre.protocol.rpc import CallError
 from ampyre.protocol.soap_codec import Kind, SoapCodec, action_header
@@ -29,6 +31,9 @@ from ampyre.transports.links import CallRejected, CallTimeout, StationUnreachabl
 
 #: the most a peer's answer may be, compressed or not
 DEFAULT_MAX_BYTES = 1 << 20
+
+#: sees each envelope sent and received, described (the message log's wiretap)
+Tap = Callable[[Direction, bytes, FrameInfo], None]
 
 
 def fault_error(fault: SoapFault, message_id: str) -> CallError:
@@ -81,6 +86,7 @@ class SoapClient:
         payload: Any,
         timeout: float,
         from_address: str | None = None,
+        tap: Tap | None = None,
     ) -> Any:
         """POST the request; the validated response payload, or StationUnreachable /
         CallTimeout / CallRejected (a fault, or an answer that is not a valid response)."""
@@ -95,6 +101,8 @@ class SoapClient:
         )
         data = write_envelope(body, addressing, (self.codec.namespace, identity))
         headers = {"Content-Type": f'{CONTENT_TYPE}; action="{addressing.action}"'}
+        if tap is not None:
+            tap(Direction.OUT, data, FrameInfo(FrameKind.CALL, message_id, action))
         try:
             response = await self.http.post(url, content=data, headers=headers, timeout=timeout)
         except httpx.TimeoutException:
@@ -105,9 +113,19 @@ class SoapClient:
             # httpx has already undone a gzip/deflate Content-Encoding
             envelope = read_envelope(parse(response.content, self.max_bytes))
         except (SoapFault, ValueError) as exc:
+            if tap is not None:
+                tap(Direction.IN, response.content, FrameInfo(FrameKind.INVALID, message_id))
             raise _invalid(
                 message_id, f"HTTP {response.status_code} answer to {action} is not SOAP: {exc}"
             ) from None
+        if tap is not None:
+            fault = envelope.fault
+            info = (
+                FrameInfo(FrameKind.RESULT, message_id, action)
+                if fault is None
+                else FrameInfo(FrameKind.ERROR, message_id, action, fault.subcode or fault.code)
+            )
+            tap(Direction.IN, response.content, info)
         if envelope.fault is not None:
             raise CallRejected(fault_error(envelope.fault, message_id))
         if envelope.addressing.relates_to not in (None, message_id):

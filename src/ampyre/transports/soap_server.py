@@ -1,17 +1,18 @@
-"""OCPP-S Central System service over HTTP: an ASGI app, and the links to SOAP stations.
+"""OCPP-S Central System service over HTTP: an ASGI app that makes the SOAP stations' links.
 
 `SoapEndpoint` answers `POST` requests carrying SOAP 1.2 envelopes: the station is named by
 the `chargeBoxIdentity` header, the OCPP version by the body's namespace. Every check
 (size, XML, envelope, addressing, identity, operation, schema) happens before the handler
 sees the message, so bad input gets a SOAP fault and stores nothing. A station is
 "connected" (gets a `SoapLink`) with its first valid message; the link calls the station
-back at the address its WS-Addressing From announced (or the one the operator set).
+back at the address its WS-Addressing From announced (or the one the operator set). The
+announced address is kept in the station's record (`AddressBook`), so it outlives a
+restart; every envelope in and out goes to the registry's wiretap (message log, metrics).
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
@@ -20,6 +21,8 @@ from typing import Any
 import httpx
 from lxml import etree
 
+from ampyre.domain.message_log import Direction, FrameInfo, FrameKind
+from ampyre.domain.station import address_problem
 from ampyre.protocol.errors import OcppError
 from ampyre.protocol.soap_codec import Kind, SoapCodec, SoapService, action_header
 from ampyre.protocol.soap_envelope import (
@@ -34,13 +37,16 @@ from ampyre.protocol.soap_envelope import (
 )
 from ampyre.protocol.soap_fault import FaultCode, SoapFault, SubCode
 from ampyre.protocol.soap_xml import parse
-from ampyre.protocol.validation import Relaxation
 from ampyre.protocol.versions import ErrorCode, OcppVersion
-from ampyre.transports.links import InboundHandler, LinkRegistry, StationUnreachable
+from ampyre.transports.links import InboundHandler, LinkRegistry, Wiretap
 from ampyre.transports.soap_client import SoapClient, decompress
+from ampyre.transports.soap_link import AddressBook, Bridge, SoapLink
 from ampyre.transports.station_id import MAX_STATION_ID_LENGTH, BadStationId, station_id_from_path
 
 log = logging.getLogger("ampyre.transport.soap")
+
+#: the message log's message_id column
+MAX_LOGGED_ID = 64
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -61,71 +67,6 @@ def to_fault(error: OcppError) -> SoapFault:
     return SoapFault(code, subcode, error.description or error.code.value)
 
 
-@dataclasses.dataclass(frozen=True)
-class Bridge:
-    """Lets a link take commands in another version's types (1.6 commands to a 1.5 station):
-    `outbound(action, payload)` gives the wire request, `inbound(action, answer)` the answer
-    in the caller's types; a payload already in the wire's types goes through as it is."""
-
-    outbound: Callable[[str, Any], Any]
-    inbound: Callable[[str, Any], Any]
-
-
-class SoapLink:
-    """A SOAP station as a StationLink: `call()` POSTs to its ChargePointService."""
-
-    def __init__(
-        self,
-        station_id: str,
-        version: OcppVersion,
-        client: SoapClient,
-        call_timeout: float,
-        endpoint: str | None = None,
-        bridge: Bridge | None = None,
-    ) -> None:
-        self.station_id = station_id
-        self.version = version
-        self.state: Any = None
-        self.client = client
-        self.call_timeout = call_timeout
-        #: where the station said it listens (WS-Addressing From of its last message)
-        self.announced: str | None = endpoint
-        #: the operator's address for the station, preferred over the announced one
-        self.override: str | None = None
-        self.bridge = bridge
-        self._lock = asyncio.Lock()
-        self.inbound = asyncio.Lock()
-
-    @property
-    def endpoint(self) -> str | None:
-        return self.override or self.announced
-
-    async def call(self, action: str, payload: Any, timeout: float | None = None) -> Any:
-        endpoint = self.endpoint
-        if endpoint is None:
-            raise StationUnreachable(
-                f"{self.station_id} announced no address (WS-Addressing From) to call it at"
-            )
-        wire = payload if self.bridge is None else self.bridge.outbound(action, payload)
-        async with self._lock:
-            answer = await self.client.call(
-                endpoint,
-                self.station_id,
-                action,
-                wire,
-                self.call_timeout if timeout is None else timeout,
-            )
-        if wire is payload or self.bridge is None:
-            return answer
-        return self.bridge.inbound(action, answer)
-
-    async def close(self, reason: str) -> None:
-        """Nothing to close: each call is its own HTTP exchange."""
-
-    def relax(self, relaxation: Relaxation) -> None:
-        """The XML Schema is applied as it is: leniency does not reach OCPP-S."""
-
-
 class SoapEndpoint:
     """The ASGI app of the Central System service, for every SOAP version at once."""
 
@@ -139,6 +80,7 @@ class SoapEndpoint:
         call_timeout: float,
         links: LinkRegistry | None = None,
         bridges: Mapping[OcppVersion, Bridge] | None = None,
+        addresses: AddressBook | None = None,
     ) -> None:
         self.codecs = {s.namespace: SoapCodec(s) for s in services}
         self.station_codecs = {s.version: SoapCodec(s) for s in station_services}
@@ -148,6 +90,8 @@ class SoapEndpoint:
         self.call_timeout = call_timeout
         self.registry = links
         self.bridges = dict(bridges or {})
+        self.addresses = addresses
+        self.tap: Wiretap | None = None if links is None else links.tap
         #: the SOAP stations that sent a valid message, by id
         self.links: dict[str, SoapLink] = {}
         self._admitting: dict[str, asyncio.Lock] = {}
@@ -174,6 +118,8 @@ class SoapEndpoint:
         """The HTTP status and SOAP envelope answering one request."""
         namespace = next(iter(self.codecs))
         request = Addressing()
+        station_id: str | None = None
+        action: str | None = None
         try:
             data = await _read_body(receive, headers, self.max_bytes)
             envelope = read_envelope(parse(data, self.max_bytes))
@@ -207,6 +153,9 @@ class SoapEndpoint:
                     FaultCode.SENDER, SubCode.PROTOCOL_ERROR, "WS-Addressing MessageID is missing"
                 )
             station_id = _identity(envelope.charge_box_identity)
+            if self.tap is not None:
+                info = FrameInfo(FrameKind.CALL, _logged(request.message_id), action)
+                self.tap.frame(station_id, Direction.IN, data, info)
             payload = codec.decode(envelope.body, Kind.REQUEST, action)
             link = await self._link(station_id, codec.service.version, request.from_address)
             async with link.inbound:
@@ -215,29 +164,73 @@ class SoapEndpoint:
                 except OcppError as exc:
                     raise to_fault(exc) from None
             body = codec.encode(action, Kind.RESPONSE, response)
+            await self._remember(link)
         except SoapFault as fault:
             if fault.code != FaultCode.SENDER or fault.subcode != SubCode.PROTOCOL_ERROR:
                 log.info("SOAP fault %s", fault)
-            addressing = answer_addressing(request, WSA_FAULT_ACTION, _message_id())
-            status = 500 if fault.subcode == SubCode.INTERNAL_ERROR else 400
-            return status, write_fault(fault, namespace, addressing)
+            return self._fault(fault, namespace, request, station_id, action)
         except Exception:
             log.exception("SOAP request failed")
             internal = SoapFault(FaultCode.RECEIVER, SubCode.INTERNAL_ERROR, "internal error")
-            addressing = answer_addressing(request, WSA_FAULT_ACTION, _message_id())
-            return 500, write_fault(internal, namespace, addressing)
+            return self._fault(internal, namespace, request, station_id, action)
         addressing = answer_addressing(request, action_header(action, Kind.RESPONSE), _message_id())
-        return 200, write_envelope(body, addressing)
+        answer = write_envelope(body, addressing)
+        if self.tap is not None:
+            info = FrameInfo(FrameKind.RESULT, _logged(request.message_id), action)
+            self.tap.frame(station_id, Direction.OUT, answer, info)
+        return 200, answer
+
+    def _fault(
+        self,
+        fault: SoapFault,
+        namespace: str,
+        request: Addressing,
+        station_id: str | None,
+        action: str | None,
+    ) -> tuple[int, bytes]:
+        addressing = answer_addressing(request, WSA_FAULT_ACTION, _message_id())
+        status = 500 if fault.subcode == SubCode.INTERNAL_ERROR else 400
+        answer = write_fault(fault, namespace, addressing)
+        if self.tap is not None and station_id is not None:
+            code = fault.subcode or fault.code
+            info = FrameInfo(FrameKind.ERROR, _logged(request.message_id), action, code)
+            self.tap.frame(station_id, Direction.OUT, answer, info)
+        return status, answer
+
+    async def _remember(self, link: SoapLink) -> None:
+        """Keep a newly announced address in the station's record (once it has one)."""
+        if self.addresses is None or link.announced is None or link.announced == link.stored:
+            return
+        try:
+            if await self.addresses.announced(link.station_id, link.announced):
+                link.stored = link.announced
+        except Exception:  # the station's message was handled: its answer must not fail
+            log.exception("the address of %s could not be stored", link.station_id)
 
     async def _link(self, station_id: str, version: OcppVersion, announced: str | None) -> SoapLink:
         lock = self._admitting.setdefault(station_id, asyncio.Lock())
         async with lock:
             link = self.links.get(station_id)
+            if link is not None and not link.admitted and link.version is version:
+                try:  # restored at start-up: the station speaks again, it is connected now
+                    await self.handler.connected(link)
+                except OcppError as exc:
+                    raise to_fault(exc) from None
+                link.admitted = True
             if link is None or link.version is not version:
                 client = SoapClient(self.station_codecs[version], self.http, self.max_bytes)
                 link = SoapLink(
-                    station_id, version, client, self.call_timeout, bridge=self.bridges.get(version)
+                    station_id,
+                    version,
+                    client,
+                    self.call_timeout,
+                    bridge=self.bridges.get(version),
+                    addresses=self.addresses,
+                    tap=self.tap,
                 )
+                if self.addresses is not None:
+                    record = await self.addresses.find(station_id)
+                    link.stored = None if record is None else record.announced
                 try:
                     await self.handler.connected(link)
                 except OcppError as exc:
@@ -245,15 +238,51 @@ class SoapEndpoint:
                 self.links[station_id] = link
                 if self.registry is not None:
                     self.registry.put(link)
-            if announced and announced != WSA_ANONYMOUS:
-                link.announced = announced
+            if announced and announced != WSA_ANONYMOUS and announced != link.announced:
+                problem = address_problem(announced)
+                if problem is None:
+                    link.announced = announced
+                else:
+                    log.warning("%s: WS-Addressing From ignored: %s", station_id, problem)
             return link
+
+    async def restore(self) -> int:
+        """After a restart, links to the SOAP stations the records know an address for, so
+        commands reach them before they speak again (they count as connected once they do).
+        Returns how many."""
+        if self.addresses is None:
+            return 0
+        restored = 0
+        codecs = {v.value: c for v, c in self.station_codecs.items()}
+        for station_id, version, address in await self.addresses.addressed():
+            codec = codecs.get(version or "")
+            if codec is None or station_id in self.links:
+                continue
+            if self.registry is not None and station_id in self.registry:
+                continue
+            link = SoapLink(
+                station_id,
+                codec.service.version,
+                SoapClient(codec, self.http, self.max_bytes),
+                self.call_timeout,
+                bridge=self.bridges.get(codec.service.version),
+                addresses=self.addresses,
+                tap=self.tap,
+            )
+            link.stored = address.announced
+            link.admitted = False
+            self.links[station_id] = link
+            if self.registry is not None:
+                self.registry.put(link)
+            restored += 1
+        return restored
 
     async def close(self) -> None:
         for link in list(self.links.values()):
             if self.registry is not None:
                 self.registry.remove(link)
-            await self.handler.disconnected(link)
+            if link.admitted:
+                await self.handler.disconnected(link)
         self.links.clear()
 
 
@@ -262,7 +291,7 @@ def _identity(value: str | None) -> str:
         raise SoapFault(
             FaultCode.SENDER,
             SubCode.PROTOCOL_ERROR,
-            "the chargeBoxIdentity header is missing (OCPP-S 3.3)",
+            "the chargeBoxIdentity header is missing or empty (OCPP-S 3.3)",
         )
     try:
         # the URL rules of OCPP-J ids, without the URL's percent-decoding
@@ -272,6 +301,11 @@ def _identity(value: str | None) -> str:
         raise SoapFault(
             FaultCode.SENDER, SubCode.IDENTITY_MISMATCH, f"bad chargeBoxIdentity: {reason}"
         ) from None
+
+
+def _logged(message_id: str | None) -> str | None:
+    """A station's MessageID as the message log keeps it (any length on the wire)."""
+    return None if message_id is None else message_id[:MAX_LOGGED_ID]
 
 
 def _message_id() -> str:
@@ -326,4 +360,11 @@ async def _send(
     await send({"type": "http.response.body", "body": body})
 
 
-__all__ = ["MAX_STATION_ID_LENGTH", "SoapEndpoint", "SoapLink", "to_fault"]
+__all__ = [
+    "MAX_STATION_ID_LENGTH",
+    "AddressBook",
+    "Bridge",
+    "SoapEndpoint",
+    "SoapLink",
+    "to_fault",
+]

@@ -64,6 +64,38 @@ def test_documents_with_a_dtd_are_refused_before_any_entity_is_expanded(data: by
 
 
 @pytest.mark.parametrize(
+    "data",
+    [
+        b'<?xml version="1.0"?>\n<!-- a -->\n<?pi x?><!DOCTYPE e [<!ENTITY a "b">]><e>&a;</e>',
+        b'\xef\xbb\xbf<!DOCTYPE e SYSTEM "http://127.0.0.1:1/x.dtd"><e/>',
+        '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE e><e/>'.encode("utf-16"),
+        '<?xml version="1.0" encoding="UTF-16BE"?><!DOCTYPE e><e/>'.encode("utf-16-be"),
+    ],
+    ids=["after-comments-and-pis", "utf8-bom", "utf16", "utf16be"],
+)
+def test_a_doctype_is_refused_before_the_parser_sees_it(data: bytes) -> None:
+    from ampyre.protocol.soap_xml import _declares_doctype
+
+    assert _declares_doctype(data)
+    with pytest.raises(SoapFault) as caught:
+        parse(data, 1 << 16)
+    assert "DTDs are not allowed" in caught.value.reason
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'<?xml version="1.0"?><!-- <!DOCTYPE x> --><e>&lt;!DOCTYPE e&gt;</e>',
+        b"<e><![CDATA[<!DOCTYPE html>]]></e>",
+        '<?xml version="1.0" encoding="UTF-16"?><e/>'.encode("utf-16"),
+    ],
+    ids=["in-a-comment", "in-cdata", "utf16"],
+)
+def test_doctype_words_outside_the_prolog_are_just_text(data: bytes) -> None:
+    assert parse(data, 1 << 16).tag == "e"
+
+
+@pytest.mark.parametrize(
     ("data", "words"),
     [
         (b"", "empty"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -10,7 +10,9 @@ from pydantic import BaseModel, Field
 
 from ampyre.api.auth import Reader
 from ampyre.api.context import ApiContext, context
-from ampyre.api.problems import Problem, responses
+from ampyre.api.filters import TimeRange
+from ampyre.api.pagination import Page, Paging, page
+from ampyre.api.problems import responses
 from ampyre.domain.message_log import Direction, FrameKind, LoggedMessage, MessageQuery
 from ampyre.services.message_log import payload_of
 
@@ -31,9 +33,8 @@ class Message(BaseModel):
     frame: str = Field(description="the message exactly as it went over the wire")
 
 
-class MessagePage(BaseModel):
-    items: list[Message]
-    next_cursor: str | None = Field(description="pass as `cursor` for the next (older) page")
+#: newest first; `next_cursor` pages through older messages
+MessagePage = Page[Message]
 
 
 class MessageFilters:
@@ -41,6 +42,8 @@ class MessageFilters:
 
     def __init__(
         self,
+        time: Annotated[TimeRange, Depends()],
+        paging: Annotated[Paging, Depends()],
         action: Annotated[str | None, Query(max_length=64)] = None,
         direction: Direction | None = None,
         kind: FrameKind | None = None,
@@ -48,20 +51,16 @@ class MessageFilters:
         text: Annotated[
             str | None, Query(max_length=200, description="a substring of the message")
         ] = None,
-        since: Annotated[datetime | None, Query(description="at or after (ISO 8601)")] = None,
-        until: Annotated[datetime | None, Query(description="before (ISO 8601)")] = None,
-        limit: Annotated[int, Query(ge=1, le=500)] = 50,
-        cursor: Annotated[str | None, Query(max_length=32)] = None,
     ) -> None:
         self.action = action
         self.direction = direction
         self.kind = kind
         self.message_id = message_id
         self.text = text
-        self.since = _utc(since)
-        self.until = _utc(until)
-        self.limit = limit
-        self.before_id = _cursor(cursor)
+        self.since = time.since
+        self.until = time.until
+        self.paging = paging
+        self.before_id = paging.after_int()
 
     def query(self, station_id: str | None) -> MessageQuery:
         return MessageQuery(
@@ -74,32 +73,13 @@ class MessageFilters:
             since=self.since,
             until=self.until,
             before_id=self.before_id,
-            limit=self.limit,
+            limit=self.paging.fetch,
         )
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    """A time without an offset is taken as UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
-def _cursor(value: str | None) -> int | None:
-    if value is None:
-        return None
-    if not value.isdigit():
-        raise Problem(400, f"cursor {value!r} is not one this API returned")
-    return int(value)
-
-
-async def _page(ctx: ApiContext, query: MessageQuery) -> MessagePage:
-    found = await ctx.message_log.search(query)
-    more = len(found) == query.limit and found[-1].id is not None
-    return MessagePage(
-        items=[_message(m) for m in found],
-        next_cursor=str(found[-1].id) if more else None,
-    )
+async def _page(ctx: ApiContext, filters: MessageFilters, station_id: str | None) -> MessagePage:
+    found = await ctx.message_log.search(filters.query(station_id))
+    return page(found, filters.paging, _message, lambda m: m.id or 0)
 
 
 def _message(m: LoggedMessage) -> Message:
@@ -132,7 +112,7 @@ async def search_messages(
     filters: Annotated[MessageFilters, Depends()],
     station_id: Annotated[str | None, Query(max_length=48)] = None,
 ) -> MessagePage:
-    return await _page(ctx, filters.query(station_id))
+    return await _page(ctx, filters, station_id)
 
 
 @router.get(
@@ -148,4 +128,4 @@ async def station_messages(
     ctx: Annotated[ApiContext, Depends(context)],
     filters: Annotated[MessageFilters, Depends()],
 ) -> MessagePage:
-    return await _page(ctx, filters.query(station_id))
+    return await _page(ctx, filters, station_id)

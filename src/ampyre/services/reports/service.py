@@ -25,3 +25,8 @@ class ReportService:
                     {"type": report.status, "content": report.content},
                 )
             )
+
+    async def for_request(self, station_id: str, request_id: int) -> list[StationReport]:
+        """The reports answering request `request_id` (a command id), in the order received."""
+        async with self._uow() as uow:
+            return await uow.reports.for_request(station_id, request_id)

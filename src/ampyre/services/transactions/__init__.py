@@ -1,5 +1,6 @@
 """Transactions: charging sessions and their meter values, idempotent by construction."""
 
+from ampyre.services.transactions.history import TransactionDetail, TransactionHistory
 from ampyre.services.transactions.service import TransactionRejected, TransactionService
 
-__all__ = ["TransactionRejected", "TransactionService"]
+__all__ = ["TransactionDetail", "TransactionHistory", "TransactionRejected", "TransactionService"]

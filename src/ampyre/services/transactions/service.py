@@ -10,9 +10,10 @@ or refused when the operator asks for strict mode.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ampyre.domain.authorization import AuthorizationResult, IdToken
+from ampyre.domain.commands import RemoteStart
 from ampyre.domain.errors import DomainError
 from ampyre.domain.events import Event, EventKind
 from ampyre.domain.metering import MeterValue, register_readings_wh
@@ -26,6 +27,7 @@ from ampyre.domain.transactions import (
 )
 from ampyre.services.authorization.service import authorize_in
 from ampyre.services.ports import EventPublisher, UnitOfWork, UnitOfWorkFactory
+from ampyre.services.reservations.service import use_reservation
 
 #: Trigger reasons that say a token was just presented, so the event must carry it.
 _TOKEN_TRIGGERS = frozenset({"Authorized"})
@@ -35,6 +37,10 @@ _EVENT_KINDS = {
     UpdateKind.UPDATED: EventKind.TRANSACTION_UPDATED,
     UpdateKind.ENDED: EventKind.TRANSACTION_ENDED,
 }
+
+
+#: How long after a remote start a 1.x session on that token (and EVSE) is taken as its result.
+REMOTE_START_WINDOW = timedelta(minutes=10)
 
 
 class TransactionRejected(DomainError):
@@ -73,6 +79,8 @@ class TransactionService:
                     "energy_wh": transaction.energy_wh,
                     "stop_reason": transaction.stop_reason,
                     "trigger_reason": update.trigger_reason,
+                    # the remote-start command this session answers, if any
+                    "command_id": transaction.remote_start_id,
                 },
             )
         )
@@ -172,8 +180,12 @@ class TransactionService:
             transaction.charging_state = update.charging_state
         if update.remote_start_id is not None:
             transaction.remote_start_id = update.remote_start_id
-        if update.reservation_id is not None:
-            transaction.reservation_id = update.reservation_id
+        reservation = update.reservation_id
+        if reservation is not None and reservation != transaction.reservation_id:
+            transaction.reservation_id = reservation
+            await use_reservation(
+                uow, transaction.station_id, reservation, transaction.id, update.timestamp
+            )
         if update.meter_start_wh is not None:
             transaction.meter_start_wh = update.meter_start_wh
         if update.meter_stop_wh is not None and not was_ended:
@@ -191,7 +203,46 @@ class TransactionService:
                 if transaction.max_register_wh is None or high > transaction.max_register_wh:
                     transaction.max_register_wh = high
         transaction.recompute_energy()
+        await self._link_remote_start(uow, transaction, update)
         await uow.transactions.save(transaction)
+
+    async def _link_remote_start(
+        self, uow: UnitOfWork, transaction: Transaction, update: TransactionUpdate
+    ) -> None:
+        """Tie a session to the remote-start command that asked for it, both ways.
+
+        2.0.1 stations name the command (remoteStartId = the command's id); a 1.x start names
+        none, so the newest accepted remote start on its station, token and EVSE within
+        REMOTE_START_WINDOW before it is taken.
+        """
+        if update.remote_start_id is not None:
+            command = await uow.commands.get(update.remote_start_id)
+            if (
+                command is None
+                or command.station_id != transaction.station_id
+                or command.name != RemoteStart.name
+                or command.transaction_id is not None
+            ):
+                return
+        elif (
+            update.kind is UpdateKind.STARTED
+            and update.ref is None
+            and transaction.remote_start_id is None
+            and transaction.id_token is not None
+        ):
+            found = await uow.commands.remote_start_for(
+                transaction.station_id,
+                transaction.id_token.value,
+                transaction.evse_id,
+                update.timestamp - REMOTE_START_WINDOW,
+            )
+            if found is None:
+                return
+            command = found
+            transaction.remote_start_id = command.id
+        else:
+            return
+        await uow.commands.link(command.id, transaction.id)
 
     async def _authorize(
         self, uow: UnitOfWork, token: IdToken | None, now: datetime

@@ -49,7 +49,9 @@ def upgrade() -> None:
         sa.Column("kinds", JSON, nullable=False),
         sa.Column("secret", sa.String(255), nullable=False),
         sa.Column("description", sa.Text()),
+        sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", UTC, nullable=False),
+        sa.Column("updated_at", UTC, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_webhooks"),
     )
     op.create_table(
@@ -65,6 +67,7 @@ def upgrade() -> None:
         sa.Column("error", sa.Text()),
         sa.Column("created_at", UTC, nullable=False),
         sa.Column("updated_at", UTC, nullable=False),
+        sa.Column("next_attempt_at", UTC),
         sa.PrimaryKeyConstraint("id", name="pk_webhook_deliveries"),
         sa.ForeignKeyConstraint(
             ["webhook_id"],
@@ -76,6 +79,8 @@ def upgrade() -> None:
     op.create_index(
         "ix_webhook_deliveries_webhook_id_id", "webhook_deliveries", ["webhook_id", "id"]
     )
+    op.create_index("ix_webhook_deliveries_state", "webhook_deliveries", ["state"])
+    op.create_index("ix_webhook_deliveries_updated_at", "webhook_deliveries", ["updated_at"])
 
 
 def downgrade() -> None:

@@ -4,13 +4,16 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-24
 
-Reserved in the migration chain so that work landing in parallel keeps one linear history.
-Empty until its owner adds tables; a revision with nothing to do is harmless.
+A SOAP station is called back at the address its WS-Addressing From announced; the last
+one is kept in its record (so it survives a restart), next to the operator's override.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
 
 revision: str = "0005"
 down_revision: str | None = "0004"
@@ -19,8 +22,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("stations") as table:
+        table.add_column(sa.Column("soap_address", sa.String(512)))
+        table.add_column(sa.Column("soap_address_override", sa.String(512)))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("stations") as table:
+        table.drop_column("soap_address_override")
+        table.drop_column("soap_address")

@@ -1,0 +1,264 @@
+"""The whole comparison of docs/performance.md (`make bench-compare`): Ampyre against peers.
+
+Every server is started fresh for every run and pinned to core 0 (`taskset -c 0`); the one
+load generator, `ampyre bench`, runs on core 1. Servers (`--servers`, comma-separated):
+
+- `ampyre`: `ampyre serve` on a fresh SQLite file (`ampyre migrate` first), default
+  settings: full schema validation in and out, acknowledged means durable (group commit),
+  message log and metrics on. `ampyre@NAME=VALUE[@NAME=VALUE...]` runs it with extra
+  environment, e.g. `ampyre@PYTHONPATH=/path/to/other/checkout/src` to measure another
+  version of the code in the same run, or `ampyre@AMPYRE_MESSAGE_LOG=false`;
+- `echo-websockets`, `echo-picows`: the raw OCPP-J echo (`ampyre.simulator.echo_server`), no
+  validation, no database: the transport's ceiling;
+- `ocpp-py`, `ocpp-py-sqlite`: the Python `ocpp` package (benchmarks/peers/ocpp_peer.py) on
+  websockets with its schema validation on; the second also stores transactions and meter
+  values in SQLite;
+- `ocpp-rpc`: the Node `ocpp-rpc` server, strict validation (benchmarks/peers/node, installed
+  by `make bench-peers`; skipped with a note when it is not installed).
+
+Per server: the 1.6 and 2.0.1 mixes, closed loop, `--stations` stations for `--duration` s
+(msgs per server-CPU-second = answered msgs/s / the server's CPU share over the traffic
+phase); `--idle-stations` stations connected and booted, then held `--idle-duration` s
+(idle RSS per station = server RSS growth from just before the storm to the end, over the
+accepted stations); a `--storm-stations` boot storm (first handshake to last Accepted).
+Prints each command, writes every JSON result, `compare.md` and `compare.json` to `--out`.
+
+    .venv/bin/python benchmarks/compare.py [--duration 10] [--servers ampyre,echo-websockets]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from run import AMPYRE, BENCH_CORE, BIN, SERVER_CORE, _max_fds, free_port, wait_for_port  # noqa: E402
+
+from ampyre.simulator.bench import rss_kb  # noqa: E402
+
+NODE_PEER = HERE / "peers" / "node"
+NAMES = {
+    "ampyre": "Ampyre (`ampyre serve`, SQLite, full validation, durable acks)",
+    "echo-websockets": "raw `websockets` echo, no OCPP at all",
+    "echo-picows": "raw `picows` echo (Cython), no OCPP at all",
+    "ocpp-py": "Python `ocpp` package on websockets, schema validation on",
+    "ocpp-py-sqlite": "same + SQLite persistence of transactions and meter values",
+    "ocpp-rpc": "Node `ocpp-rpc`, strict validation",
+}
+DEFAULT_SERVERS = "ampyre,echo-websockets,echo-picows,ocpp-py,ocpp-py-sqlite,ocpp-rpc"
+
+
+@dataclass
+class Figures:
+    server: str
+    runs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def per_cpu_second(self, mix: str) -> float | None:
+        r = self.runs.get(mix)
+        if not r or not r.get("server_cpu_pct"):
+            return None
+        return float(r["msgs_per_s"]) / (float(r["server_cpu_pct"]) / 100)
+
+
+def command_for(kind: str, port: int, workdir: Path, env: dict[str, str]) -> list[str]:
+    python = str(BIN / "python")
+    if kind == "ampyre":
+        env["AMPYRE_DATABASE_URL"] = f"sqlite+aiosqlite:///{workdir / 'ampyre.db'}"
+        env["AMPYRE_LOG_LEVEL"] = "WARNING"
+        env["AMPYRE_HTTP_PORT"] = str(free_port())
+        env["AMPYRE_CONFIG"] = str(workdir / "none.toml")
+        subprocess.run([AMPYRE, "migrate"], env=env, check=True, cwd=workdir, timeout=120)
+        return [AMPYRE, "serve", "--host", "127.0.0.1", "--port", str(port)]
+    if kind.startswith("echo-"):
+        echo = [python, "-m", "ampyre.simulator.echo_server", "--port", str(port)]
+        return [*echo, "--transport", kind.removeprefix("echo-")]
+    if kind.startswith("ocpp-py"):
+        peer = [python, str(HERE / "peers" / "ocpp_peer.py"), "--port", str(port)]
+        return peer + (["--sqlite", str(workdir / "peer.db")] if kind.endswith("sqlite") else [])
+    if kind == "ocpp-rpc":
+        return ["node", str(NODE_PEER / "server.js"), "--port", str(port)]
+    raise SystemExit(f"unknown server {kind!r}; known: {', '.join(NAMES)}")
+
+
+@contextlib.contextmanager
+def server(spec: str, log: Path) -> Iterator[tuple[str, int]]:
+    """Start `spec` fresh on core 0; yield (url, pid); stop it and remove its files."""
+    kind, *assignments = spec.split("@")
+    env = dict(os.environ)
+    env.update(a.split("=", 1) for a in assignments)  # type: ignore[arg-type]
+    port = free_port()
+    workdir = Path(tempfile.mkdtemp(prefix=f"ampyre-compare-{kind}-"))
+    command = command_for(kind, port, workdir, env)
+    with log.open("ab") as out:
+        out.write(f"\n=== {spec}: {' '.join(command)}\n".encode())
+        out.flush()
+        process = subprocess.Popen(
+            ["taskset", "-c", SERVER_CORE, *command],
+            env=env,
+            cwd=workdir,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_max_fds,
+        )
+    try:
+        wait_for_port(port, process)
+        yield f"ws://127.0.0.1:{port}/ocpp", process.pid
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def bench(url: str, pid: int, out: Path, budget: float, *args: str) -> dict[str, Any]:
+    command = ["taskset", "-c", BENCH_CORE, AMPYRE, "bench", "--url", url, "--server-pid"]
+    command += [str(pid), "--json", str(out), *args]
+    print("$", " ".join(command), flush=True)
+    subprocess.run(
+        command, check=True, stdout=subprocess.DEVNULL, preexec_fn=_max_fds, timeout=budget
+    )
+    result: dict[str, Any] = json.loads(out.read_text())
+    return result
+
+
+def measure(spec: str, args: argparse.Namespace, log: Path) -> Figures:
+    figures = Figures(spec)
+    slug = spec.replace("@", "_").replace("=", "-").replace("/", "_")[:80]
+    budget = 120 + max(args.duration, args.idle_duration)
+    fleet = ["--version", "1.6:50,2.0.1:50", "--idle", "--heartbeat-interval", "60"]
+    for mix in [m for m in ("1.6", "2.0.1") if m in args.runs]:
+        traffic = ["--stations", str(args.stations), "--version", mix, "--closed-loop"]
+        with server(spec, log) as (url, pid):
+            out = args.out / f"{slug}-{mix}.json"
+            figures.runs[mix] = bench(url, pid, out, budget, *traffic,
+                                      "--duration", str(args.duration))  # fmt: skip
+    if "idle" in args.runs:
+        idle_run(spec, args, log, figures, slug, budget, fleet)
+    if "storm" in args.runs:
+        with server(spec, log) as (url, pid):
+            storm = ["--stations", str(args.storm_stations), *fleet, "--timeout", "60"]
+            out = args.out / f"{slug}-storm.json"
+            figures.runs["storm"] = bench(url, pid, out, budget, *storm, "--duration", "1")
+    for name, r in figures.runs.items():
+        stations = args.idle_stations if name == "idle" else None
+        stations = args.storm_stations if name == "storm" else stations or args.stations
+        trouble = {k: r[k] for k in ("connect_failures", "not_accepted", "errors", "unanswered",
+                                     "lost", "disconnected") if r.get(k)}  # fmt: skip
+        if trouble or r["accepted"] != stations:
+            figures.notes.append(f"{name}: accepted {r['accepted']}/{stations} {trouble}")
+    return figures
+
+
+def idle_run(
+    spec: str,
+    args: argparse.Namespace,
+    log: Path,
+    figures: Figures,
+    slug: str,
+    budget: float,
+    fleet: list[str],
+) -> None:
+    with server(spec, log) as (url, pid):
+        time.sleep(1)  # let the server settle before its baseline RSS
+        before = rss_kb(pid) or 0
+        idle = ["--stations", str(args.idle_stations), *fleet, "--timeout", "60"]
+        r = bench(url, pid, args.out / f"{slug}-idle.json", budget, *idle,
+                  "--duration", str(args.idle_duration))  # fmt: skip
+        r["server_rss_before_kb"] = before
+        if r.get("server_rss_kb") and r["accepted"]:
+            r["server_rss_per_station_kb"] = (r["server_rss_kb"] - before) / r["accepted"]
+        figures.runs["idle"] = r
+
+
+def _num(value: float | None, digits: int = 0) -> str:
+    return "-" if value is None else f"{value:,.{digits}f}"
+
+
+def table(all_figures: list[Figures], args: argparse.Namespace) -> str:
+    head = (
+        f"| server | 1.6 mix, msgs per server-CPU-s | 2.0.1 mix | idle RSS per station "
+        f"({args.idle_stations:,} stations) | {args.storm_stations:,}-station boot storm |"
+    )
+    lines = [head, "|---|---:|---:|---:|---:|"]
+    for f in all_figures:
+        idle, storm = f.runs.get("idle", {}), f.runs.get("storm", {})
+        per_station = idle.get("server_rss_per_station_kb")
+        cells = [
+            NAMES.get(f.server, f.server) if "@" not in f.server else f"`{f.server}`",
+            _num(f.per_cpu_second("1.6")),
+            _num(f.per_cpu_second("2.0.1")),
+            "-" if per_station is None else f"{per_station:.1f} KB",
+            "-" if not storm else f"{storm['boot_storm_s']:.2f} s",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    detail = [
+        "",
+        "| server | mix | msgs/s | server CPU % | bench CPU % | p50 ms | p99 ms | errors |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for f in all_figures:
+        for mix in ("1.6", "2.0.1"):
+            r = f.runs.get(mix)
+            if r:
+                detail.append(
+                    f"| {f.server} | {mix} | {_num(r['msgs_per_s'])} | "
+                    f"{_num(r['server_cpu_pct'])} | {_num(r['client_cpu_pct'])} | "
+                    f"{_num(r['p50_ms'], 1)} | {_num(r['p99_ms'], 1)} | {r['errors']} |"
+                )
+    notes = [f"- {f.server}: {n}" for f in all_figures for n in f.notes]
+    return "\n".join(lines + detail + (["", "Notes:", *notes] if notes else []))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--servers", default=DEFAULT_SERVERS, help="comma-separated")
+    parser.add_argument("--stations", type=int, default=100, help="closed-loop stations")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per mix")
+    parser.add_argument("--idle-stations", type=int, default=5_000)
+    parser.add_argument("--idle-duration", type=float, default=5.0)
+    parser.add_argument("--storm-stations", type=int, default=2_000)
+    parser.add_argument(
+        "--runs", default="1.6,2.0.1,idle,storm", help="which of 1.6,2.0.1,idle,storm to run"
+    )
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
+    args = parser.parse_args()
+    args.runs = args.runs.split(",")
+    if (os.cpu_count() or 1) < 2 or shutil.which("taskset") is None:
+        sys.exit("needs Linux with taskset and at least 2 cores (server on 0, bench on 1)")
+    args.out.mkdir(parents=True, exist_ok=True)
+    log = args.out / "compare-servers.log"
+    began = time.monotonic()
+    all_figures: list[Figures] = []
+    for spec in args.servers.split(","):
+        if spec == "ocpp-rpc" and not (NODE_PEER / "node_modules" / "ocpp-rpc").is_dir():
+            print("skipping ocpp-rpc: run `make bench-peers` first (needs node and npm)")
+            continue
+        print(f"--- {spec}", flush=True)
+        all_figures.append(measure(spec, args, log))
+        print(table(all_figures[-1:], args), flush=True)
+    text = table(all_figures, args)
+    (args.out / "compare.md").write_text(text + "\n")
+    dump = {f.server: f.runs for f in all_figures}
+    (args.out / "compare.json").write_text(json.dumps(dump, indent=2) + "\n")
+    print(f"\n{text}\n\n{time.monotonic() - began:.0f} s in all; results in {args.out}/")
+
+
+if __name__ == "__main__":
+    main()

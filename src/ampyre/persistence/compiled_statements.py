@@ -1,0 +1,194 @@
+"""Hot statements on the SQLite writer: compiled once, then run on the raw sqlite3 connection.
+
+py-spy under `ampyre bench` showed SQLAlchemy's per-execution machinery (execution context,
+`construct_params`, result metadata, cursor wrapping) as the largest cost of the event-loop
+thread, several times the SQLite call itself. A statement object executed again (the
+module-level and `Executor.prepared` statements of the repositories) is compiled once per
+set of parameter names for the writer's dialect; after that an execution binds its values
+with SQLAlchemy's own bind processors (in the compiled positional order), runs the SQL on
+the sqlite3 connection and processes result columns with SQLAlchemy's result processors.
+
+Whatever this does not handle runs through SQLAlchemy as before (`run` returns None): the
+first execution of a statement object (one-off statements never pay a compile of their
+own), expanding or literal-execute parameters, Python-side column defaults, executemany
+with RETURNING (SQLAlchemy's insertmanyvalues), a missing required parameter, escaped bind
+names, a value a bind processor refuses (SQLAlchemy then raises its own error). Results are
+`IteratorResult`s (rows with `_mapping`, attributes, `one_or_none()`, `scalar_one_or_none()`,
+`first()`, `all()`, iteration) that also carry `rowcount`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, cast
+
+from sqlalchemy import Dialect, Executable
+from sqlalchemy.engine.result import IteratorResult, SimpleResultMetaData
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import BindParameter, ClauseElement
+
+from ampyre.persistence.executor import Rows
+
+Parameters = Sequence[Mapping[str, Any]] | Mapping[str, Any] | None
+_MISSING = object()
+
+
+class _Unsupported(Exception):
+    """A statement this module leaves to SQLAlchemy."""
+
+
+class _Result(IteratorResult[Any]):
+    """An IteratorResult that also knows how many rows the statement changed."""
+
+    rowcount: int = -1
+
+
+class _Plan:
+    """One statement compiled for one set of parameter names."""
+
+    __slots__ = ("binds", "metadata", "processors", "result_processors", "returns_rows", "sql")
+
+    def __init__(self, compiled: SQLCompiler, dialect: Dialect) -> None:
+        self.sql = compiled.string
+        names = compiled.positiontup or []
+        bind_processors = compiled._bind_processors
+        self.binds: list[tuple[str, BindParameter[Any]]] = [
+            (name, compiled.binds[name]) for name in names
+        ]
+        self.processors: list[Callable[[Any], Any] | None] = []
+        for name in names:
+            process = bind_processors.get(name)
+            if process is not None and not callable(process):
+                raise _Unsupported(f"tuple-valued bind parameter {name}")
+            self.processors.append(process)
+        self.returns_rows = bool(compiled._result_columns)
+        columns = compiled._result_columns
+        self.result_processors: list[Callable[[Any], Any] | None] = [
+            column.type._cached_result_processor(dialect, None) for column in columns
+        ]
+        self.metadata = SimpleResultMetaData(
+            [column.keyname for column in columns],
+            extra=[column.objects for column in columns],
+        )
+
+    def values(self, parameters: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """The positional values, processed; None if a required parameter is missing."""
+        out = []
+        for (name, bind), process in zip(self.binds, self.processors, strict=True):
+            value = parameters.get(name, _MISSING)
+            if value is _MISSING:
+                if bind.required:
+                    return None
+                value = bind.effective_value
+            out.append(value if process is None else process(value))
+        return tuple(out)
+
+    def rows(self, cursor: sqlite3.Cursor) -> list[tuple[Any, ...]]:
+        raw = cursor.fetchall()
+        processors = self.result_processors
+        if not any(processors):
+            return raw
+        return [
+            tuple(v if p is None else p(v) for v, p in zip(row, processors, strict=True))
+            for row in raw
+        ]
+
+
+def _plan(statement: ClauseElement, dialect: Dialect, keys: list[str], many: bool) -> _Plan | None:
+    try:
+        compiled = statement.compile(dialect=dialect, column_keys=keys, for_executemany=many)
+    except Exception:
+        return None  # SQLAlchemy's own path reports it
+    if not isinstance(compiled, SQLCompiler) or not compiled.positional:
+        return None
+    if (
+        compiled.literal_execute_params
+        or compiled.post_compile_params
+        or compiled.escaped_bind_names
+        or compiled.insert_prefetch
+        or compiled.update_prefetch
+        or (many and compiled.effective_returning)
+    ):
+        return None
+    try:
+        return _Plan(compiled, dialect)
+    except _Unsupported:
+        return None
+
+
+class CompiledStatements:
+    """The plans of the statement objects executed on one SQLite writer connection."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self._dialect = dialect
+        #: id(statement) -> (weak reference keeping the entry honest, plans by parameter names)
+        self._seen: dict[int, tuple[weakref.ref[Any], dict[tuple[Any, ...], _Plan | None]]] = {}
+        self.fast = 0  # executions that took this path (for tests and curiosity)
+
+    def run(self, raw: sqlite3.Connection, statement: Executable, parameters: Parameters) -> Any:
+        """Execute `statement` on `raw` and return its Rows, or None: use SQLAlchemy."""
+        plans = self._plans(statement)
+        if plans is None:
+            return None
+        many = not isinstance(parameters, Mapping) and parameters is not None
+        if many:
+            batch = cast(Sequence[Mapping[str, Any]], parameters)
+            if not batch:
+                return None
+            first = batch[0]
+        else:
+            first = cast(Mapping[str, Any], parameters or {})
+        names = sorted(first)
+        key = (many, *names)
+        try:
+            plan = plans[key]
+        except KeyError:
+            element = cast(ClauseElement, statement)
+            plan = plans[key] = _plan(element, self._dialect, names, many)
+        if plan is None:
+            return None
+        if many:
+            try:
+                rows_of_values = [plan.values(p) for p in batch]
+            except Exception:
+                return None  # a value its type refuses: SQLAlchemy raises its own error
+            if any(v is None for v in rows_of_values):
+                return None
+            cursor = raw.executemany(plan.sql, cast(list[tuple[Any, ...]], rows_of_values))
+        else:
+            try:
+                values = plan.values(first)
+            except Exception:
+                return None  # a value its type refuses: SQLAlchemy raises its own error
+            if values is None:
+                return None
+            cursor = raw.execute(plan.sql, values)
+        rows = plan.rows(cursor) if plan.returns_rows else []
+        result = _Result(plan.metadata, iter(rows))
+        result.rowcount = cursor.rowcount
+        cursor.close()
+        self.fast += 1
+        return cast(Rows, result)
+
+    def _plans(self, statement: Executable) -> dict[tuple[Any, ...], _Plan | None] | None:
+        """The statement's plans from its second execution on; None the first time."""
+        ident = id(statement)
+        entry = self._seen.get(ident)
+        if entry is not None and entry[0]() is statement:
+            return entry[1]
+        try:
+            ref = weakref.ref(statement, self._forgetter(ident))
+        except TypeError:
+            return None
+        self._seen[ident] = (ref, {})
+        return None
+
+    def _forgetter(self, ident: int) -> Callable[[weakref.ref[Any]], None]:
+        def forget(_: weakref.ref[Any]) -> None:
+            entry = self._seen.get(ident)
+            if entry is not None and entry[0]() is None:
+                del self._seen[ident]
+
+        return forget

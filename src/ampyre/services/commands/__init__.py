@@ -1,0 +1,3 @@
+from ampyre.services.commands.service import CommandEffect, CommandService
+
+__all__ = ["CommandEffect", "CommandService"]

@@ -1,0 +1,3 @@
+from ampyre.services.configuration.service import ConfigurationService
+
+__all__ = ["ConfigurationService"]

@@ -1,0 +1,3 @@
+from ampyre.services.device_model.monitoring import MonitoringService
+
+__all__ = ["MonitoringService"]

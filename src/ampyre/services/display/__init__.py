@@ -1,0 +1,3 @@
+from ampyre.services.display.service import DisplayService
+
+__all__ = ["DisplayService"]

@@ -1,0 +1,3 @@
+from ampyre.services.firmware.service import FirmwareService, FirmwareStatus
+
+__all__ = ["FirmwareService", "FirmwareStatus"]

@@ -1,0 +1,3 @@
+from ampyre.services.local_list.service import LocalListService
+
+__all__ = ["LocalListService"]

@@ -1,0 +1,3 @@
+from ampyre.services.security.service import CertificateService, InstalledCertificates
+
+__all__ = ["CertificateService", "InstalledCertificates"]

@@ -1,0 +1,3 @@
+from ampyre.services.smart_charging.service import SmartChargingService
+
+__all__ = ["SmartChargingService"]

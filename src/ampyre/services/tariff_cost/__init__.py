@@ -1,0 +1,3 @@
+from ampyre.services.tariff_cost.service import CostService
+
+__all__ = ["CostService"]
