@@ -203,6 +203,10 @@ class _StationMixin:
         try:
             async with asyncio.timeout(timeout):
                 await asyncio.wait({sending, closing}, return_when=asyncio.FIRST_COMPLETED)
+            if not sending.done() and self._raw_results[unique_id] is not None:
+                # The answer arrived just before the close (a station answers Reset, then
+                # reboots): the package needs a few more loop turns to hand it to call().
+                await asyncio.wait({sending}, timeout=5.0)
             if not sending.done():
                 raise ConnectionError(f"{self.id} disconnected before answering {action}")
             sending.result()
