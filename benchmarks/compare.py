@@ -19,11 +19,19 @@ load generator, `ampyre bench`, runs on core 1. Servers (`--servers`, comma-sepa
 Per server: the 1.6 and 2.0.1 mixes, closed loop, `--stations` stations for `--duration` s
 (msgs per server-CPU-second = answered msgs/s / the server's CPU share over the traffic
 phase); `--idle-stations` stations connected and booted, then held `--idle-duration` s
-(idle RSS per station = server RSS growth from just before the storm to the end, over the
-accepted stations); a `--storm-stations` boot storm (first handshake to last Accepted).
-Prints each command, writes every JSON result, `compare.md` and `compare.json` to `--out`.
+with a Heartbeat every `--idle-heartbeat` s per station (idle RSS per station = server RSS
+growth from just before the storm to the end, over the accepted stations; `--bench-processes`
+bench processes share the fleet, each on core 1); a boot storm of each of `--storm-stations`
+(first handshake to last Accepted). The `latency` run (not in the default `--runs`): both
+mixes at a fixed `--rate` msgs/s offered across `--latency-stations` stations for
+`--latency-duration` s (the issue's p99 target: 500 msgs/s across 1,000 stations).
+Every run is bounded in time. Prints each command, writes every JSON result, `compare.md`
+and `compare.json` to `--out`.
 
     .venv/bin/python benchmarks/compare.py [--duration 10] [--servers ampyre,echo-websockets]
+    # the issue-6 scale targets, Ampyre only (about 10 minutes):
+    .venv/bin/python benchmarks/compare.py --servers ampyre --runs latency,idle,storm \
+        --idle-stations 20000 --idle-duration 30 --bench-processes 2 --storm-stations 2000,10000
 """
 
 from __future__ import annotations
@@ -127,9 +135,13 @@ def server(spec: str, log: Path) -> Iterator[tuple[str, int]]:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def bench(url: str, pid: int, out: Path, budget: float, *args: str) -> dict[str, Any]:
+def bench_command(url: str, pid: int, out: Path, *args: str) -> list[str]:
     command = ["taskset", "-c", BENCH_CORE, AMPYRE, "bench", "--url", url, "--server-pid"]
-    command += [str(pid), "--json", str(out), *args]
+    return [*command, str(pid), "--json", str(out), *args]
+
+
+def bench(url: str, pid: int, out: Path, budget: float, *args: str) -> dict[str, Any]:
+    command = bench_command(url, pid, out, *args)
     print("$", " ".join(command), flush=True)
     subprocess.run(
         command, check=True, stdout=subprocess.DEVNULL, preexec_fn=_max_fds, timeout=budget
@@ -138,49 +150,117 @@ def bench(url: str, pid: int, out: Path, budget: float, *args: str) -> dict[str,
     return result
 
 
+def benches(
+    url: str, pid: int, out: Path, budget: float, processes: int, stations: int, *args: str
+) -> dict[str, Any]:
+    """`processes` bench processes (each its own station ids) share `stations`, together."""
+    if processes == 1:
+        return bench(url, pid, out, budget, "--stations", str(stations), *args)
+    parts = [out.with_suffix(f".{i}.json") for i in range(processes)]
+    running = []
+    for i, part in enumerate(parts):
+        share = stations // processes + (i < stations % processes)
+        command = bench_command(url, pid, part, "--stations", str(share), *args)
+        command += ["--prefix", f"bench{i}"]
+        print("$", " ".join(command), "&", flush=True)
+        running.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, preexec_fn=_max_fds))
+    deadline = time.monotonic() + budget
+    for process in running:
+        try:
+            process.wait(max(1.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            for p in running:
+                p.kill()
+            raise
+        if process.returncode:
+            raise subprocess.CalledProcessError(process.returncode, process.args)
+    return merged([json.loads(part.read_text()) for part in parts], out)
+
+
+def merged(results: list[dict[str, Any]], out: Path) -> dict[str, Any]:
+    """Several bench processes' results as one: counts summed, the storm from the first
+    handshake of any to the last Accepted of any (they start together), the server's RSS at
+    the latest end (every process measures it before it closes its stations)."""
+    total = dict(results[0])
+    counted = ("stations", "accepted", "connect_failures", "not_accepted", "sent", "messages",
+               "call_errors", "invalid_answers", "unanswered", "lost", "errors", "disconnected",
+               "connected_at_end", "client_rss_kb", "msgs_per_s", "sent_per_s",
+               "storm_client_cpu_pct")  # fmt: skip
+    for key in counted:
+        total[key] = sum(r.get(key) or 0 for r in results)
+    extremes = ("boot_storm_s", "boot_max_ms", "max_ms", "server_rss_kb", "server_rss_peak_kb",
+                "storm_server_cpu_pct")  # fmt: skip
+    for key in extremes:
+        values = [r[key] for r in results if r.get(key) is not None]
+        total[key] = max(values) if values else None
+    total["processes"] = len(results)
+    total["client_rss_per_station_kb"] = None  # per process: see the parts
+    out.write_text(json.dumps(total, indent=2) + "\n")
+    return total
+
+
+def budget_for(stations: int, duration: float) -> float:
+    """Seconds a run may take: the storm (a slow server boots ~300 stations/s) and the rest."""
+    return 120 + duration + stations / 100
+
+
+def storm_key(args: argparse.Namespace, stations: int) -> str:
+    return "storm" if len(args.storm_stations) == 1 else f"storm-{stations}"
+
+
 def measure(spec: str, args: argparse.Namespace, log: Path) -> Figures:
     figures = Figures(spec)
     slug = spec.replace("@", "_").replace("=", "-").replace("/", "_")[:80]
-    budget = 120 + max(args.duration, args.idle_duration)
     fleet = ["--version", "1.6:50,2.0.1:50", "--idle", "--heartbeat-interval", "60"]
+    expected: dict[str, int] = {}
     for mix in [m for m in ("1.6", "2.0.1") if m in args.runs]:
         traffic = ["--stations", str(args.stations), "--version", mix, "--closed-loop"]
         with server(spec, log) as (url, pid):
             out = args.out / f"{slug}-{mix}.json"
+            budget = budget_for(args.stations, args.duration)
             figures.runs[mix] = bench(url, pid, out, budget, *traffic,
                                       "--duration", str(args.duration))  # fmt: skip
+            expected[mix] = args.stations
+    if "latency" in args.runs:
+        for mix in ("1.6", "2.0.1"):
+            n = args.latency_stations
+            rated = ["--stations", str(n), "--version", mix, "--rate", str(args.rate)]
+            with server(spec, log) as (url, pid):
+                out = args.out / f"{slug}-latency-{mix}.json"
+                budget = budget_for(n, args.latency_duration)
+                figures.runs[f"latency-{mix}"] = bench(url, pid, out, budget, *rated,
+                    "--duration", str(args.latency_duration), "--timeout", "60")  # fmt: skip
+                expected[f"latency-{mix}"] = n
     if "idle" in args.runs:
-        idle_run(spec, args, log, figures, slug, budget, fleet)
+        idle_run(spec, args, log, figures, slug)
+        expected["idle"] = args.idle_stations
     if "storm" in args.runs:
-        with server(spec, log) as (url, pid):
-            storm = ["--stations", str(args.storm_stations), *fleet, "--timeout", "60"]
-            out = args.out / f"{slug}-storm.json"
-            figures.runs["storm"] = bench(url, pid, out, budget, *storm, "--duration", "1")
+        for n in args.storm_stations:
+            with server(spec, log) as (url, pid):
+                storm = ["--stations", str(n), *fleet, "--timeout", "60"]
+                out = args.out / f"{slug}-{storm_key(args, n)}.json"
+                figures.runs[storm_key(args, n)] = bench(
+                    url, pid, out, budget_for(n, 1), *storm, "--duration", "1"
+                )
+                expected[storm_key(args, n)] = n
     for name, r in figures.runs.items():
-        stations = args.idle_stations if name == "idle" else None
-        stations = args.storm_stations if name == "storm" else stations or args.stations
+        stations = expected[name]
         trouble = {k: r[k] for k in ("connect_failures", "not_accepted", "errors", "unanswered",
-                                     "lost", "disconnected") if r.get(k)}  # fmt: skip
+                                     "lost", "disconnected", "not_sent") if r.get(k)}  # fmt: skip
         if trouble or r["accepted"] != stations:
             figures.notes.append(f"{name}: accepted {r['accepted']}/{stations} {trouble}")
     return figures
 
 
-def idle_run(
-    spec: str,
-    args: argparse.Namespace,
-    log: Path,
-    figures: Figures,
-    slug: str,
-    budget: float,
-    fleet: list[str],
-) -> None:
+def idle_run(spec: str, args: argparse.Namespace, log: Path, figures: Figures, slug: str) -> None:
     with server(spec, log) as (url, pid):
         time.sleep(1)  # let the server settle before its baseline RSS
         before = rss_kb(pid) or 0
-        idle = ["--stations", str(args.idle_stations), *fleet, "--timeout", "60"]
-        r = bench(url, pid, args.out / f"{slug}-idle.json", budget, *idle,
-                  "--duration", str(args.idle_duration))  # fmt: skip
+        n, heartbeat = args.idle_stations, str(args.idle_heartbeat)
+        idle = ["--version", "1.6:50,2.0.1:50", "--idle", "--heartbeat-interval", heartbeat]
+        budget = budget_for(n, args.idle_duration)
+        r = benches(url, pid, args.out / f"{slug}-idle.json", budget, args.bench_processes, n,
+                    *idle, "--timeout", "60", "--duration", str(args.idle_duration))  # fmt: skip
         r["server_rss_before_kb"] = before
         if r.get("server_rss_kb") and r["accepted"]:
             r["server_rss_per_station_kb"] = (r["server_rss_kb"] - before) / r["accepted"]
@@ -194,11 +274,14 @@ def _num(value: float | None, digits: int = 0) -> str:
 def table(all_figures: list[Figures], args: argparse.Namespace) -> str:
     head = (
         f"| server | 1.6 mix, msgs per server-CPU-s | 2.0.1 mix | idle RSS per station "
-        f"({args.idle_stations:,} stations) | {args.storm_stations:,}-station boot storm |"
+        f"({args.idle_stations:,} stations) | {args.storm_stations[0]:,}-station boot storm |"
     )
     lines = [head, "|---|---:|---:|---:|---:|"]
     for f in all_figures:
-        idle, storm = f.runs.get("idle", {}), f.runs.get("storm", {})
+        idle, storm = (
+            f.runs.get("idle", {}),
+            f.runs.get(storm_key(args, args.storm_stations[0]), {}),
+        )
         per_station = idle.get("server_rss_per_station_kb")
         cells = [
             NAMES.get(f.server, f.server) if "@" not in f.server else f"`{f.server}`",
@@ -223,7 +306,35 @@ def table(all_figures: list[Figures], args: argparse.Namespace) -> str:
                     f"{_num(r['p50_ms'], 1)} | {_num(r['p99_ms'], 1)} | {r['errors']} |"
                 )
     notes = [f"- {f.server}: {n}" for f in all_figures for n in f.notes]
-    return "\n".join(lines + detail + (["", "Notes:", *notes] if notes else []))
+    return "\n".join(
+        lines + detail + scale_table(all_figures) + (["", "Notes:", *notes] if notes else [])
+    )
+
+
+def scale_table(all_figures: list[Figures]) -> list[str]:
+    """The issue's scale targets: p99 at a fixed rate, idle fleets, storms (when run)."""
+    lines = [
+        "",
+        "| server | run | stations | accepted | connected at end | storm s | storm server CPU % "
+        "| storm bench CPU % | offered/s | answered/s | not sent | p50 ms | p99 ms | max ms "
+        "| server RSS MB | RSS per station |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for f in all_figures:
+        for name, r in f.runs.items():
+            if not name.startswith(("latency", "idle", "storm")):
+                continue
+            per_station = r.get("server_rss_per_station_kb")
+            rss = r.get("server_rss_kb")
+            cells = [f.server, name, f"{r['stations']:,}", f"{r['accepted']:,}",
+                     f"{r['connected_at_end']:,}", _num(r["boot_storm_s"], 2),
+                     _num(r.get("storm_server_cpu_pct")), _num(r.get("storm_client_cpu_pct")),
+                     _num(r.get("offered_per_s")), _num(r["msgs_per_s"]), str(r["not_sent"]),
+                     _num(r["p50_ms"], 2), _num(r["p99_ms"], 2), _num(r["max_ms"], 2),
+                     _num(None if rss is None else rss / 1024),
+                     "-" if per_station is None else f"{per_station:.1f} KB"]  # fmt: skip
+            lines.append("| " + " | ".join(cells) + " |")
+    return lines if len(lines) > 3 else []
 
 
 def main() -> None:
@@ -233,13 +344,23 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per mix")
     parser.add_argument("--idle-stations", type=int, default=5_000)
     parser.add_argument("--idle-duration", type=float, default=5.0)
-    parser.add_argument("--storm-stations", type=int, default=2_000)
+    parser.add_argument("--idle-heartbeat", type=float, default=60.0, help="seconds")
     parser.add_argument(
-        "--runs", default="1.6,2.0.1,idle,storm", help="which of 1.6,2.0.1,idle,storm to run"
+        "--bench-processes", type=int, default=1, help="bench processes sharing the idle fleet"
+    )
+    parser.add_argument("--storm-stations", default="2000", help="comma-separated, one storm each")
+    parser.add_argument("--latency-stations", type=int, default=1_000)
+    parser.add_argument("--rate", type=float, default=500.0, help="latency: msgs/s offered")
+    parser.add_argument("--latency-duration", type=float, default=20.0)
+    parser.add_argument(
+        "--runs",
+        default="1.6,2.0.1,idle,storm",
+        help="which of 1.6,2.0.1,latency,idle,storm to run",
     )
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args()
     args.runs = args.runs.split(",")
+    args.storm_stations = [int(n) for n in args.storm_stations.split(",")]
     if (os.cpu_count() or 1) < 2 or shutil.which("taskset") is None:
         sys.exit("needs Linux with taskset and at least 2 cores (server on 0, bench on 1)")
     args.out.mkdir(parents=True, exist_ok=True)

@@ -370,6 +370,12 @@ def token_revoke(token_id: int, database_url: str | None) -> None:
 @click.option("--json", "json_file", default=None, help="Also write the result to this file")
 @click.option("--server-pid", default=None, type=int, help="PID of the server, to report its RSS")
 @click.option("--timeout", default=30.0, show_default=True, help="Seconds to wait per answer")
+@click.option(
+    "--prefix",
+    default="bench",
+    show_default=True,
+    help="Station ids are PREFIX-00000, ...: give each of several bench processes its own",
+)
 def bench(
     url: str,
     stations: int,
@@ -383,6 +389,7 @@ def bench(
     json_file: str | None,
     server_pid: int | None,
     timeout: float,
+    prefix: str,
 ) -> None:
     """Load-test a CSMS: boot storm, then a message mix; prints throughput and latency."""
     from pathlib import Path
@@ -407,6 +414,7 @@ def bench(
             server_pid,
             timeout,
             connect_concurrency=connect_concurrency,
+            prefix=prefix,
             idle=idle,
             heartbeat_interval=heartbeat_interval,
         )

@@ -139,6 +139,9 @@ class BenchResult:
     #: booted but not Accepted: Pending/Rejected, CALLERROR, timeout or closed
     not_accepted: int = 0
     boot_storm_s: float = 0.0
+    #: each process's CPU share over the boot storm (100 = one core busy): who limits it
+    storm_client_cpu_pct: float | None = None
+    storm_server_cpu_pct: float | None = None
     elapsed_s: float = 0.0
     sent: int = 0
     messages: int = 0
@@ -270,7 +273,13 @@ async def run(
     rss_before = rss_kb() or 0
     monitor = asyncio.create_task(_watch_server(server_pid, result)) if server_pid else None
     bench = _Bench(result, timeout)
+    storm_cpu, storm_server_cpu = time.process_time(), cpu_seconds(server_pid)
     await bench.boot_storm(url, chosen, prefix, connect_concurrency)
+    if result.boot_storm_s > 0:
+        to_pct = 100 / result.boot_storm_s
+        result.storm_client_cpu_pct = round((time.process_time() - storm_cpu) * to_pct, 1)
+        if (server_cpu := cpu_seconds(server_pid)) is not None and storm_server_cpu is not None:
+            result.storm_server_cpu_pct = round((server_cpu - storm_server_cpu) * to_pct, 1)
     gc.collect()
     gc.freeze()  # the fleet lives until the end: keep it out of every later collection
     cpu_before, server_cpu_before, began = time.process_time(), cpu_seconds(server_pid), _clock()
