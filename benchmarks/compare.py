@@ -20,18 +20,18 @@ Per server: the 1.6 and 2.0.1 mixes, closed loop, `--stations` stations for `--d
 (msgs per server-CPU-second = answered msgs/s / the server's CPU share over the traffic
 phase); `--idle-stations` stations connected and booted, then held `--idle-duration` s
 with a Heartbeat every `--idle-heartbeat` s per station (idle RSS per station = server RSS
-growth from just before the storm to the end, over the accepted stations; `--bench-processes`
-bench processes share the fleet, each on core 1); a boot storm of each of `--storm-stations`
-(first handshake to last Accepted). The `latency` run (not in the default `--runs`): both
-mixes at a fixed `--rate` msgs/s offered across `--latency-stations` stations for
-`--latency-duration` s (the issue's p99 target: 500 msgs/s across 1,000 stations).
+growth from just before the storm to the end, over the accepted stations; several bench
+processes share a fleet larger than `--stations-per-bench`, all on core 1); a boot storm of
+each of `--storm-stations` (first handshake to last Accepted). The `latency` run (not in the
+default `--runs`): both mixes at a fixed `--rate` msgs/s offered across `--latency-stations`
+stations for `--latency-duration` s (the issue's p99 target: 500 msgs/s, 1,000 stations).
 Every run is bounded in time. Prints each command, writes every JSON result, `compare.md`
 and `compare.json` to `--out`.
 
     .venv/bin/python benchmarks/compare.py [--duration 10] [--servers ampyre,echo-websockets]
     # the issue-6 scale targets, Ampyre only (about 10 minutes):
     .venv/bin/python benchmarks/compare.py --servers ampyre --runs latency,idle,storm \
-        --idle-stations 20000 --idle-duration 30 --bench-processes 2 --storm-stations 2000,10000
+        --idle-stations 5000,20000 --idle-duration 30 --storm-stations 2000,10000
 """
 
 from __future__ import annotations
@@ -204,8 +204,14 @@ def budget_for(stations: int, duration: float) -> float:
     return 120 + duration + stations / 100
 
 
+def fleet_key(args: argparse.Namespace, run: str, stations: int) -> str:
+    """`idle`/`storm` when one size was asked for, else `idle-5000`, `storm-10000`, ..."""
+    sizes = args.idle_stations if run == "idle" else args.storm_stations
+    return run if len(sizes) == 1 else f"{run}-{stations}"
+
+
 def storm_key(args: argparse.Namespace, stations: int) -> str:
-    return "storm" if len(args.storm_stations) == 1 else f"storm-{stations}"
+    return fleet_key(args, "storm", stations)
 
 
 def measure(spec: str, args: argparse.Namespace, log: Path) -> Figures:
@@ -232,8 +238,9 @@ def measure(spec: str, args: argparse.Namespace, log: Path) -> Figures:
                     "--duration", str(args.latency_duration), "--timeout", "60")  # fmt: skip
                 expected[f"latency-{mix}"] = n
     if "idle" in args.runs:
-        idle_run(spec, args, log, figures, slug)
-        expected["idle"] = args.idle_stations
+        for n in args.idle_stations:
+            idle_run(spec, args, log, figures, slug, n)
+            expected[fleet_key(args, "idle", n)] = n
     if "storm" in args.runs:
         for n in args.storm_stations:
             with server(spec, log) as (url, pid):
@@ -252,19 +259,23 @@ def measure(spec: str, args: argparse.Namespace, log: Path) -> Figures:
     return figures
 
 
-def idle_run(spec: str, args: argparse.Namespace, log: Path, figures: Figures, slug: str) -> None:
+def idle_run(
+    spec: str, args: argparse.Namespace, log: Path, figures: Figures, slug: str, n: int
+) -> None:
+    key = fleet_key(args, "idle", n)
+    processes = -(-n // args.stations_per_bench)
     with server(spec, log) as (url, pid):
         time.sleep(1)  # let the server settle before its baseline RSS
         before = rss_kb(pid) or 0
-        n, heartbeat = args.idle_stations, str(args.idle_heartbeat)
+        heartbeat = str(args.idle_heartbeat)
         idle = ["--version", "1.6:50,2.0.1:50", "--idle", "--heartbeat-interval", heartbeat]
         budget = budget_for(n, args.idle_duration)
-        r = benches(url, pid, args.out / f"{slug}-idle.json", budget, args.bench_processes, n,
+        r = benches(url, pid, args.out / f"{slug}-{key}.json", budget, processes, n,
                     *idle, "--timeout", "60", "--duration", str(args.idle_duration))  # fmt: skip
         r["server_rss_before_kb"] = before
         if r.get("server_rss_kb") and r["accepted"]:
             r["server_rss_per_station_kb"] = (r["server_rss_kb"] - before) / r["accepted"]
-        figures.runs["idle"] = r
+        figures.runs[key] = r
 
 
 def _num(value: float | None, digits: int = 0) -> str:
@@ -274,12 +285,12 @@ def _num(value: float | None, digits: int = 0) -> str:
 def table(all_figures: list[Figures], args: argparse.Namespace) -> str:
     head = (
         f"| server | 1.6 mix, msgs per server-CPU-s | 2.0.1 mix | idle RSS per station "
-        f"({args.idle_stations:,} stations) | {args.storm_stations[0]:,}-station boot storm |"
+        f"({args.idle_stations[0]:,} stations) | {args.storm_stations[0]:,}-station boot storm |"
     )
     lines = [head, "|---|---:|---:|---:|---:|"]
     for f in all_figures:
         idle, storm = (
-            f.runs.get("idle", {}),
+            f.runs.get(fleet_key(args, "idle", args.idle_stations[0]), {}),
             f.runs.get(storm_key(args, args.storm_stations[0]), {}),
         )
         per_station = idle.get("server_rss_per_station_kb")
@@ -342,11 +353,14 @@ def main() -> None:
     parser.add_argument("--servers", default=DEFAULT_SERVERS, help="comma-separated")
     parser.add_argument("--stations", type=int, default=100, help="closed-loop stations")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per mix")
-    parser.add_argument("--idle-stations", type=int, default=5_000)
+    parser.add_argument("--idle-stations", default="5000", help="comma-separated, one run each")
     parser.add_argument("--idle-duration", type=float, default=5.0)
     parser.add_argument("--idle-heartbeat", type=float, default=60.0, help="seconds")
     parser.add_argument(
-        "--bench-processes", type=int, default=1, help="bench processes sharing the idle fleet"
+        "--stations-per-bench",
+        type=int,
+        default=10_000,
+        help="idle: a larger fleet is shared by several bench processes (all on core 1)",
     )
     parser.add_argument("--storm-stations", default="2000", help="comma-separated, one storm each")
     parser.add_argument("--latency-stations", type=int, default=1_000)
@@ -361,6 +375,7 @@ def main() -> None:
     args = parser.parse_args()
     args.runs = args.runs.split(",")
     args.storm_stations = [int(n) for n in args.storm_stations.split(",")]
+    args.idle_stations = [int(n) for n in args.idle_stations.split(",")]
     if (os.cpu_count() or 1) < 2 or shutil.which("taskset") is None:
         sys.exit("needs Linux with taskset and at least 2 cores (server on 0, bench on 1)")
     args.out.mkdir(parents=True, exist_ok=True)
