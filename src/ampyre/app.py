@@ -22,6 +22,7 @@ from ampyre.dispatch import v201 as routes_v201
 from ampyre.dispatch.context import Services
 from ampyre.dispatch.router import Router
 from ampyre.dispatch.station_gateway import LinkGateway
+from ampyre.domain.station import StationQuery
 from ampyre.metrics import Metrics, metrics_router
 from ampyre.persistence.database import Database
 from ampyre.persistence.file_store import LocalFileStore
@@ -213,6 +214,7 @@ class Application:
             links=self.links,
         )
         self.station_addresses = StationAddresses(uow)
+        self.stations = StationService(uow, self.clock)
         self.api = create_api(
             ApiContext(
                 version=__version__,
@@ -228,7 +230,7 @@ class Application:
                 station_addresses=self.station_addresses,
                 commands=self.commands,
                 webhooks=self.webhooks,
-                stations=StationService(uow, self.clock),
+                stations=self.stations,
                 id_tokens=IdTokenService(uow, self.clock),
                 transaction_history=TransactionHistory(uow),
                 smart_charging=self.smart_charging,
@@ -266,6 +268,17 @@ class Application:
         self.api.router.routes.append(Route(settings.soap_path, self.soap))
         self.http = HttpServer(self.api, settings.host, settings.http_port)
 
+    async def _remember_boots(self) -> None:
+        """Give the router the stored vendor/model of every station (leniency by vendor)."""
+        after: str | None = None
+        while page := await self.stations.find(StationQuery(after_id=after, limit=1000)):
+            for station in page:
+                boot = station.boot
+                self.router.remember(
+                    station.id, boot.vendor if boot else None, boot.model if boot else None
+                )
+            after = page[-1].id
+
     async def start(self, migrate: bool = False) -> None:
         if migrate:
             await self.database.upgrade()
@@ -281,6 +294,8 @@ class Application:
                 "%d command(s) left unanswered by the last run are now unreachable", interrupted
             )
         restored = await self.soap.restore()
+        if self.router.needs_boots:
+            await self._remember_boots()
         self.recorder.start()
         self.message_log.start()
         await self.webhooks.start()

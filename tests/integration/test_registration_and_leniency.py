@@ -134,9 +134,9 @@ async def test_missing_subprotocol_and_ping_off_by_station(
         assert str(await ws.recv()).startswith('[3,"hb"')
         link = csms.server.links["NO-SUBPROTO"]
         assert link.version is OcppVersion.V16
-        assert link.ws.ping_interval is None
+        assert link.ping_interval is None
     async with JsonClient(ocpp_url, "PINGED", OcppVersion.V16):
-        assert csms.server.links["PINGED"].ws.ping_interval == csms.settings.ping_interval
+        assert csms.server.links["PINGED"].ping_interval == csms.settings.ping_interval
 
 
 async def test_each_relaxation_is_logged_once_per_station(
@@ -157,3 +157,28 @@ async def test_each_relaxation_is_logged_once_per_station(
     notes = [r for r in caplog.records if "accepted despite leniency rule" in r.getMessage()]
     assert len(notes) == 1
     assert "chargePointSerialNumber" in notes[0].getMessage()
+
+
+async def test_leniency_by_vendor_decides_the_handshake_after_a_restart(
+    start_csms: AppFactory,
+) -> None:
+    """The vendor/model a station booted with is kept for the next handshake, across a
+    restart (the router loads it at start): no subprotocol then means the vendor's version."""
+    lenient = [{"vendor": "Quiet", "model": "Q1", "default_version": "1.6", "ping": False}]
+    boot = m16.BootNotificationRequest(chargePointVendor="Quiet", chargePointModel="Q1")
+    async with start_csms(leniency=lenient) as app:
+        url = f"ws://127.0.0.1:{app.port}/ocpp"
+        async with JsonClient(url, "QUIET-1", OcppVersion.V16) as cs:
+            assert app.server.links["QUIET-1"].ping_interval == app.settings.ping_interval
+            assert (await cs.call("BootNotification", boot)).status == "Accepted"
+        async with connect(f"{url}/QUIET-1") as ws:
+            await ws.send('[2, "hb", "Heartbeat", {}]')
+            assert str(await ws.recv()).startswith('[3,"hb"')
+            assert app.server.links["QUIET-1"].ping_interval is None
+    async with start_csms(leniency=lenient) as app:
+        url = f"ws://127.0.0.1:{app.port}/ocpp"
+        async with connect(f"{url}/QUIET-1") as ws:
+            await ws.send('[2, "hb", "Heartbeat", {}]')
+            assert str(await ws.recv()).startswith('[3,"hb"')
+            link = app.server.links["QUIET-1"]
+            assert link.version is OcppVersion.V16 and link.ping_interval is None

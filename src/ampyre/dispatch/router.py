@@ -38,16 +38,35 @@ class Router:
         self.services = services
         self.routes = routes
         self.profiles = leniency_profiles
+        #: vendors some profile names: only their stations' boots are remembered
+        self._vendors = {p.vendor for p in leniency_profiles if p.vendor is not None}
+        #: station id -> (vendor, model) of its last boot, for the stations of those vendors
+        self._boots: dict[str, tuple[str, str | None]] = {}
 
-    async def admit(self, station_id: str) -> Leniency:
-        """Leniency for a connecting station: by its id, or by the vendor/model we know."""
+    @property
+    def needs_boots(self) -> bool:
+        """True when admission depends on stored boots: `remember` them at start."""
+        return bool(self._vendors)
+
+    def remember(self, station_id: str, vendor: str | None, model: str | None) -> None:
+        """Note the vendor/model a station booted with (kept only when a profile names it)."""
+        if vendor in self._vendors:
+            assert vendor is not None
+            self._boots[station_id] = (vendor, model)
+        else:
+            self._boots.pop(station_id, None)
+
+    def admit(self, station_id: str) -> Leniency:
+        """Leniency for a connecting station: by its id, or by the vendor/model we know.
+
+        Synchronous (no database): transports decide the upgrade in a plain callback. The
+        vendor/model of stations that a profile names by vendor are kept in memory, loaded at
+        start (`remember`) and updated at each connect and BootNotification.
+        """
         if not self.profiles:
-            return Leniency()
-        station = await self.services.provisioning.get(station_id)
-        boot = station.boot if station else None
-        return self.leniency(
-            station_id, boot.vendor if boot else None, boot.model if boot else None
-        )
+            return STRICT_LENIENCY
+        vendor, model = self._boots.get(station_id, (None, None))
+        return self.leniency(station_id, vendor, model)
 
     def leniency(self, station_id: str, vendor: str | None, model: str | None) -> Leniency:
         return resolve(self.profiles, station_id, vendor, model)
@@ -57,9 +76,9 @@ class Router:
             link.station_id, link.version.value, self.services.clock.now()
         )
         boot = station.boot
-        leniency = self.leniency(
-            link.station_id, boot.vendor if boot else None, boot.model if boot else None
-        )
+        vendor, model = (boot.vendor, boot.model) if boot else (None, None)
+        self.remember(link.station_id, vendor, model)
+        leniency = self.leniency(link.station_id, vendor, model)
         if leniency != STRICT_LENIENCY:
             log.warning("%s: leniency in force: %s", link.station_id, leniency.describe())
         link.state = StationContext(link.station_id, link.version, station, self.services, leniency)
@@ -94,8 +113,8 @@ class Router:
         except DomainError as exc:
             raise GenericError(str(exc)) from exc
         if action == BOOT and ctx.station.boot is not None:
-            ctx.leniency = self.leniency(
-                ctx.station_id, ctx.station.boot.vendor, ctx.station.boot.model
-            )
+            boot = ctx.station.boot
+            self.remember(ctx.station_id, boot.vendor, boot.model)
+            ctx.leniency = self.leniency(ctx.station_id, boot.vendor, boot.model)
             link.relax(ctx.leniency.relaxation)
         return response
