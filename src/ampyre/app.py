@@ -3,37 +3,44 @@
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 import socket
+import sys
+import tempfile
 from datetime import timedelta
 
 import httpx
 from starlette.routing import Route
 
 from ampyre import __version__
-from ampyre.action_tables import Side, action_tables
 from ampyre.adapters.v15 import bridge
 from ampyre.api.app import create_api
 from ampyre.api.context import ApiContext
 from ampyre.clock import SystemClock
+from ampyre.cluster.primary import Primary
+from ampyre.cluster.routing import RoutedLinks
+from ampyre.cluster.supervisor import Supervisor
+from ampyre.cluster.wire import Observed
 from ampyre.config import Settings
-from ampyre.dispatch import v15 as routes_v15
-from ampyre.dispatch import v16 as routes_v16
-from ampyre.dispatch import v201 as routes_v201
-from ampyre.dispatch.context import Services
 from ampyre.dispatch.router import Router
 from ampyre.dispatch.station_gateway import LinkGateway
-from ampyre.domain.station import StationQuery
 from ampyre.metrics import Metrics, metrics_router
+from ampyre.ocpp_j import (
+    CSMS_TABLES,
+    ROUTES,
+    message_recorder,
+    ocpp_j_server,
+    remember_boots,
+    station_services,
+)
 from ampyre.persistence.database import Database
 from ampyre.persistence.file_store import LocalFileStore
 from ampyre.persistence.migrate import head_revision
 from ampyre.protocol.versions import OcppVersion
 from ampyre.services.access import TokenService
-from ampyre.services.authorization import AuthorizationService
-from ampyre.services.availability import AvailabilityService
 from ampyre.services.commands import CommandService
 from ampyre.services.configuration import ConfigurationService
-from ampyre.services.data_transfer import DataTransferService
 from ampyre.services.device_model import MonitoringService
 from ampyre.services.diagnostics import DiagnosticsService, LogUploads
 from ampyre.services.display import DisplayService
@@ -41,38 +48,34 @@ from ampyre.services.events import EventBus
 from ampyre.services.firmware import FirmwareService
 from ampyre.services.id_tokens import IdTokenService
 from ampyre.services.local_list import LocalListService
-from ampyre.services.message_log import MessageLogService, MessageRecorder
+from ampyre.services.message_log import MessageLogService
 from ampyre.services.ports import Clock
-from ampyre.services.provisioning import ProvisioningService, StationAddresses
-from ampyre.services.reports import ReportService
+from ampyre.services.provisioning import StationAddresses
 from ampyre.services.reservations import ReservationService
 from ampyre.services.security import CertificateService, InstalledCertificates
 from ampyre.services.smart_charging import SmartChargingService
 from ampyre.services.stations import StationService
 from ampyre.services.tariff_cost import CostService
-from ampyre.services.transactions import TransactionHistory, TransactionService
+from ampyre.services.transactions import TransactionHistory
 from ampyre.services.webhooks import Dispatcher, RetryPolicy, WebhookService
 from ampyre.soap_tables import CENTRAL_SYSTEM, CHARGE_POINT
-from ampyre.transports.frame_info import describe_json_frame
 from ampyre.transports.http import HttpServer
 from ampyre.transports.links import LinkRegistry
 from ampyre.transports.soap_server import Bridge, SoapEndpoint
-from ampyre.transports.websocket import OcppJServer
+from ampyre.worker import WORKER_SETTINGS_ENV
 
 log = logging.getLogger("ampyre")
 
-#: What a CSMS receives and sends, per OCPP-J version.
-CSMS_TABLES = action_tables(Side.CSMS)
-
-ROUTES = {
-    OcppVersion.V201: routes_v201.ROUTES,
-    OcppVersion.V16: routes_v16.ROUTES,
-    OcppVersion.V15: routes_v15.ROUTES,  # OCPP-S only
-}
+#: how long `start` waits for the workers to listen
+WORKERS_START_TIMEOUT = 60.0
 
 
 class SchemaOutdated(RuntimeError):
     """The database is not at the newest migration."""
+
+
+class WorkersFailed(RuntimeError):
+    """The OCPP-J worker processes did not start."""
 
 
 class Application:
@@ -86,35 +89,14 @@ class Application:
         #: what commands change on our side (they are the commands' effects too)
         self.configuration = ConfigurationService(uow)
         self.reservations = ReservationService(uow, self.clock)
-        self.local_lists = LocalListService(uow)
-        self.services = Services(
-            provisioning=ProvisioningService(
-                uow,
-                policy=settings.registration_policy,
-                heartbeat_interval=settings.heartbeat_interval,
-                retry_interval=settings.pending_retry_interval,
-                events=self.events,
-            ),
-            availability=AvailabilityService(uow, events=self.events),
-            authorization=AuthorizationService(uow),
-            transactions=TransactionService(uow, strict=settings.strict, events=self.events),
-            reports=ReportService(uow, events=self.events),
-            data_transfer=DataTransferService(uow, settings.data_transfer_vendors),
-            clock=self.clock,
-            reservations=self.reservations,
-            configuration=self.configuration,
+        self.services = station_services(
+            settings, uow, self.clock, self.events, self.configuration, self.reservations
         )
+        self.local_lists = LocalListService(uow)
         self.tokens = TokenService(uow, self.clock)
         self.router = Router(self.services, ROUTES, list(settings.leniency))
         #: every frame in and out, off the hot path: to the message log and the metrics
-        self.recorder = MessageRecorder(
-            uow,
-            describe=describe_json_frame,
-            store=settings.message_log,
-            capacity=settings.message_log_queue,
-            batch=settings.message_log_batch,
-            interval=settings.message_log_flush_interval,
-        )
+        self.recorder = message_recorder(settings, uow)
         days = settings.message_log_retention_days
         self.message_log = MessageLogService(
             uow,
@@ -126,10 +108,26 @@ class Application:
         self.links = LinkRegistry(
             self.recorder if settings.message_log or settings.metrics else None
         )
+        #: with --workers N: the workers' end (they hold the OCPP-J stations), else None
+        self.cluster: Primary | None = None
+        self.supervisor: Supervisor | None = None
+        self._reserved: socket.socket | None = None
+        if settings.workers > 1:
+            self._cluster_dir = tempfile.mkdtemp(prefix="ampyre-cluster-")
+            self.cluster = Primary(
+                path=os.path.join(self._cluster_dir, "primary.sock"),
+                tables=CSMS_TABLES,
+                call_timeout=settings.call_timeout,
+                publish=self.events.publish,
+                disconnected=self._disconnected,
+                observe=self._observed,
+            )
         #: Prometheus metrics (None when switched off)
         self.metrics: Metrics | None = None
         if settings.metrics:
-            self.metrics = Metrics(self.links, self.recorder)
+            self.metrics = Metrics(
+                self.links, self.recorder, self.cluster.versions if self.cluster else None
+            )
             self.recorder.observe(self.metrics.observe_messages)
             self.events.subscribe(self.metrics.observe_event)
             self.database.commit_observer = self.metrics.observe_commit
@@ -140,7 +138,7 @@ class Application:
         self.costs = CostService(uow)
         self.commands = CommandService(
             uow,
-            LinkGateway(self.links),
+            LinkGateway(RoutedLinks(self.links, self.cluster) if self.cluster else self.links),
             self.clock,
             self.events,
             effects=[
@@ -200,19 +198,7 @@ class Application:
             timedelta(seconds=settings.upload_url_lifetime),
         )
         self.certificates = CertificateService(uow)
-        self.server = OcppJServer(
-            host=settings.host,
-            port=settings.port,
-            path=settings.ocpp_path,
-            tables=CSMS_TABLES,
-            handler=self.router,
-            admit=self.router.admit,
-            max_frame_bytes=settings.max_frame_bytes,
-            call_timeout=settings.call_timeout,
-            ping_interval=settings.ping_interval,
-            ping_timeout=settings.ping_timeout,
-            links=self.links,
-        )
+        self.server = ocpp_j_server(settings, self.router, self.links)
         self.station_addresses = StationAddresses(uow)
         self.stations = StationService(uow, self.clock)
         self.api = create_api(
@@ -243,6 +229,7 @@ class Application:
                 firmware=self.firmware,
                 diagnostics=self.diagnostics,
                 certificates=self.certificates,
+                workers=self.cluster.nodes if self.cluster else None,
             ),
             extra=[metrics_router(self.metrics, settings.metrics_token)] if self.metrics else [],
         )
@@ -268,17 +255,6 @@ class Application:
         self.api.router.routes.append(Route(settings.soap_path, self.soap))
         self.http = HttpServer(self.api, settings.host, settings.http_port)
 
-    async def _remember_boots(self) -> None:
-        """Give the router the stored vendor/model of every station (leniency by vendor)."""
-        after: str | None = None
-        while page := await self.stations.find(StationQuery(after_id=after, limit=1000)):
-            for station in page:
-                boot = station.boot
-                self.router.remember(
-                    station.id, boot.vendor if boot else None, boot.model if boot else None
-                )
-            after = page[-1].id
-
     async def start(self, migrate: bool = False) -> None:
         if migrate:
             await self.database.upgrade()
@@ -295,11 +271,14 @@ class Application:
             )
         restored = await self.soap.restore()
         if self.router.needs_boots:
-            await self._remember_boots()
+            await remember_boots(self.router, self.stations)
         self.recorder.start()
         self.message_log.start()
         await self.webhooks.start()
-        await self.server.start()
+        if self.cluster is None:
+            await self.server.start()
+        else:
+            await self._start_workers()
         await self.http.start()
         settings = self.settings
         versions = ", ".join(f"{v} ({v.subprotocol})" for v in CSMS_TABLES)
@@ -307,9 +286,15 @@ class Application:
             "Ampyre %s: OCPP-J on ws://%s:%d%s/{stationId}",
             __version__,
             settings.host,
-            self.server.bound_port,
+            self.port,
             settings.ocpp_path.rstrip("/"),
         )
+        if self.supervisor is not None:
+            log.info(
+                "%d OCPP-J worker processes share the port (pids %s)",
+                settings.workers,
+                ", ".join(str(pid) for pid in self.supervisor.pids().values()),
+            )
         log.info(
             "operator API on http://%s:%d/api/v1 (docs: /api/docs)",
             settings.host,
@@ -351,7 +336,47 @@ class Application:
 
     @property
     def port(self) -> int:
+        if self._reserved is not None:
+            return int(self._reserved.getsockname()[1])
         return self.server.bound_port
+
+    async def _start_workers(self) -> None:
+        """Reserve the OCPP-J port, start the workers on it and wait until they listen."""
+        assert self.cluster is not None
+        settings = self.settings
+        family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+        self._reserved = socket.socket(family, socket.SOCK_STREAM)
+        # bound, never listening: holds the port for the workers (same user, SO_REUSEPORT)
+        self._reserved.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._reserved.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        self._reserved.bind((settings.host, settings.port))
+        await self.cluster.start()
+        worker_settings = settings.model_copy(update={"workers": 1, "port": self.port})
+        env = {**os.environ, WORKER_SETTINGS_ENV: worker_settings.model_dump_json()}
+        path = self.cluster.path
+        self.supervisor = Supervisor(
+            settings.workers,
+            lambda index: [sys.executable, "-m", "ampyre", "worker", str(index), path],
+            env,
+        )
+        await self.supervisor.start()
+        try:
+            await self.cluster.wait_ready(settings.workers, WORKERS_START_TIMEOUT)
+        except TimeoutError:
+            await self.supervisor.stop()
+            raise WorkersFailed(
+                f"the {settings.workers} OCPP-J workers did not start within "
+                f"{WORKERS_START_TIMEOUT:g} s (see their log lines above)"
+            ) from None
+
+    async def _disconnected(self, station_id: str) -> None:
+        await self.services.provisioning.disconnected(station_id, self.clock.now())
+
+    def _observed(self, observed: Observed) -> None:
+        if self.metrics is not None:
+            self.metrics.observe_frames(observed.messages)
+            for seconds in observed.commits:
+                self.metrics.observe_commit(seconds)
 
     def public_url(self) -> str:
         """The base URL stations reach the HTTP port at (upload and firmware URLs)."""
@@ -372,7 +397,15 @@ class Application:
         await self.http.stop()
         await self.soap.close()
         await self.soap_http.aclose()
-        await self.server.stop()
+        if self.supervisor is not None:
+            await self.supervisor.stop()  # their stations' disconnects still reach us
+        if self.cluster is not None:
+            await self.cluster.stop()
+            shutil.rmtree(self._cluster_dir, ignore_errors=True)
+        if self._reserved is not None:
+            self._reserved.close()
+        if self.cluster is None:
+            await self.server.stop()
         # after the stations (no more events), before the database
         await self.webhooks.close()
         await self.webhook_http.aclose()

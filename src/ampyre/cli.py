@@ -55,13 +55,14 @@ async def _serve(settings: Settings, migrate: bool) -> None:
     from ampyre.gc_tuning import tune_for_serving
 
     application = Application(settings)
-    await application.start(migrate=migrate)
-    tune_for_serving()
+    # handlers first: a SIGTERM while starting (workers included) stops cleanly once started
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
+    await application.start(migrate=migrate)
+    tune_for_serving()
     await stop.wait()
     await application.stop()
 
@@ -100,11 +101,11 @@ def _serve_command(**kwargs: Any) -> None:
     overrides = {k: v for k, v in overrides.items() if v not in (None, [])}
     settings = _settings(overrides)
     _logging(settings.log_level)
-    from ampyre.app import SchemaOutdated
+    from ampyre.app import SchemaOutdated, WorkersFailed
 
     try:
         _run(_serve(settings, migrate))
-    except SchemaOutdated as exc:
+    except (SchemaOutdated, WorkersFailed) as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(
@@ -122,6 +123,30 @@ main.add_command(
         "./ampyre.toml), in that order.",
     )
 )
+
+
+@main.command(hidden=True)
+@click.argument("index", type=int)
+@click.argument("primary")
+def worker(index: int, primary: str) -> None:
+    """One OCPP-J worker process of `ampyre serve --workers N` (started by it, not by hand)."""
+    import os
+
+    from ampyre.worker import WORKER_SETTINGS_ENV, Worker
+
+    settings = Settings.model_validate_json(os.environ[WORKER_SETTINGS_ENV])
+    _logging(settings.log_level)
+    # Ctrl-C reaches the whole process group: the primary stops its workers in order
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    async def run() -> None:
+        from ampyre.gc_tuning import tune_for_serving
+
+        node = Worker(settings, index, primary)
+        tune_for_serving()
+        await node.run()
+
+    _run(run())
 
 
 @main.command()

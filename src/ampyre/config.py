@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -162,6 +162,23 @@ class Settings(BaseSettings):
         default=512 * 1024 * 1024, ge=1, description="Largest firmware image accepted."
     )
     log_level: str = Field(default="INFO")
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="OCPP-J worker processes sharing the charge point port (SO_REUSEPORT); "
+        "more than 1 needs PostgreSQL. 1: everything in one process.",
+    )
+
+    @model_validator(mode="after")
+    def _workers_need_postgresql(self) -> Settings:
+        if self.workers > 1 and not self.database_url.startswith(("postgresql", "postgres:")):
+            raise ValueError(
+                f"--workers {self.workers} needs PostgreSQL (AMPYRE_DATABASE_URL="
+                "postgresql+asyncpg://...): SQLite has a single writer, so worker processes "
+                "would only queue on its lock. Use --workers 1 with SQLite."
+            )
+        return self
 
     @field_validator("ping_interval", "ping_timeout", mode="before")
     @classmethod

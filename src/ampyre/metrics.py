@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hmac
 from collections import Counter as Tally
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Response
@@ -35,9 +35,15 @@ _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 
 class _Live(Collector):
     """Values read when scraped: connected stations, the message log's queue counters."""
 
-    def __init__(self, links: LinkRegistry, recorder: MessageRecorder) -> None:
+    def __init__(
+        self,
+        links: LinkRegistry,
+        recorder: MessageRecorder,
+        remote: Callable[[], list[str]] | None,
+    ) -> None:
         self._links = links
         self._recorder = recorder
+        self._remote = remote
 
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         stations = GaugeMetricFamily(
@@ -46,6 +52,8 @@ class _Live(Collector):
             labels=["version"],
         )
         versions = Tally(str(self._links[sid].version) for sid in self._links)
+        if self._remote is not None:  # the stations of this node's worker processes
+            versions.update(self._remote())
         for version, count in sorted(versions.items()):
             stations.add_metric([version], count)
         yield stations
@@ -81,8 +89,18 @@ class _Webhooks(Collector):
         )
 
 
+#: one frame as the metrics count it: action, direction, kind, error code, answer ms
+FrameCount = tuple[str | None, str, str, str | None, float | None]
+
+
 class Metrics:
-    def __init__(self, links: LinkRegistry, recorder: MessageRecorder) -> None:
+    def __init__(
+        self,
+        links: LinkRegistry,
+        recorder: MessageRecorder,
+        remote_versions: Callable[[], list[str]] | None = None,
+    ) -> None:
+        """`remote_versions`: the versions of stations held by worker processes (--workers)."""
         self.registry = CollectorRegistry()
         self.messages = Counter(
             "ampyre_ocpp_messages",
@@ -125,7 +143,7 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
-        self.registry.register(_Live(links, recorder))
+        self.registry.register(_Live(links, recorder, remote_versions))
         self._actions: set[str] = set()
 
     def _action(self, action: str | None) -> str:
@@ -139,15 +157,21 @@ class Metrics:
         return action
 
     def observe_messages(self, batch: Sequence[LoggedMessage]) -> None:
-        for m in batch:
-            action = self._action(m.action)
-            direction = m.direction.value
-            self.messages.labels(action, direction, m.kind.value).inc()
-            if m.kind is FrameKind.ERROR:
-                self.call_errors.labels((m.error_code or "")[:64], direction).inc()
-            if m.answer_ms is not None:
+        self.observe_frames(
+            [(m.action, m.direction.value, m.kind.value, m.error_code, m.answer_ms) for m in batch]
+        )
+
+    def observe_frames(self, frames: Sequence[FrameCount]) -> None:
+        """Count frames described elsewhere (here, or in a worker process)."""
+        error = FrameKind.ERROR.value
+        for raw_action, direction, kind, error_code, answer_ms in frames:
+            action = self._action(raw_action)
+            self.messages.labels(action, direction, kind).inc()
+            if kind == error:
+                self.call_errors.labels((error_code or "")[:64], direction).inc()
+            if answer_ms is not None:
                 answered_by = "csms" if direction == "out" else "station"
-                self.answer_seconds.labels(action, answered_by).observe(m.answer_ms / 1000.0)
+                self.answer_seconds.labels(action, answered_by).observe(answer_ms / 1000.0)
 
     def observe_commit(self, seconds: float) -> None:
         self.commit_seconds.observe(seconds)

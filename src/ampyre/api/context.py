@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from fastapi import Request
 
@@ -29,6 +31,19 @@ from ampyre.services.stations import StationService
 from ampyre.services.tariff_cost import CostService
 from ampyre.services.transactions import TransactionHistory, TransactionService
 from ampyre.services.webhooks import WebhookService
+
+
+class WorkerView(Protocol):
+    """An OCPP-J worker process (`ampyre serve --workers N`) and the stations it holds."""
+
+    @property
+    def worker(self) -> int: ...
+    @property
+    def pid(self) -> int: ...
+    @property
+    def ready(self) -> bool: ...
+    @property
+    def stations(self) -> list[str]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +76,8 @@ class ApiContext:
     firmware: FirmwareService
     diagnostics: DiagnosticsService
     certificates: CertificateService
+    #: the OCPP-J worker processes, with --workers N (None: one process)
+    workers: Callable[[], Sequence[WorkerView]] | None = None
 
 
 def context(request: Request) -> ApiContext:

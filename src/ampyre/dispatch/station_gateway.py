@@ -7,7 +7,7 @@ Link failures become `CommandFailed` with how the command ended; nothing here re
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
@@ -29,7 +29,6 @@ from ampyre.protocol.versions import OcppVersion
 from ampyre.transports.links import (
     CallRejected,
     CallTimeout,
-    LinkRegistry,
     StationLink,
     StationUnreachable,
 )
@@ -43,8 +42,14 @@ _OUTBOUND: dict[OcppVersion, tuple[frozenset[str], dict[str, type[msgspec.Struct
 }
 
 
+class Links(Protocol):
+    """Where the gateway finds a station's live link (a `LinkRegistry`, or a cluster's)."""
+
+    def get(self, station_id: str) -> StationLink | None: ...
+
+
 class LinkGateway:
-    def __init__(self, links: LinkRegistry) -> None:
+    def __init__(self, links: Links) -> None:
         self._links = links
 
     def version(self, station_id: str) -> str | None:

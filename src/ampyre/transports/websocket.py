@@ -90,8 +90,11 @@ class OcppJServer:
         ping_interval: float | None,
         ping_timeout: float | None,
         links: LinkRegistry | None = None,
+        reuse_port: bool = False,
     ) -> None:
         self.host = host
+        #: SO_REUSEPORT: several processes listen on the port, the kernel spreads connections
+        self.reuse_port = reuse_port
         self.port = port
         self.path = path
         self.tables = tables
@@ -126,6 +129,7 @@ class OcppJServer:
             ping_timeout=self.ping_timeout,
             compression=None,
             server_header="Ampyre",
+            reuse_port=self.reuse_port or None,
         )
 
     async def stop(self) -> None:

@@ -1,4 +1,4 @@
-"""Health and identity: is the API up, and who am I."""
+"""Health and identity: is the API up, who am I, which processes serve the stations."""
 
 from __future__ import annotations
 
@@ -32,3 +32,25 @@ async def health(ctx: Annotated[ApiContext, Depends(context)]) -> Health:
 @router.get("/whoami", summary="The token this request uses", responses=responses(401))
 async def whoami(token: Reader) -> Identity:
     return Identity(name=token.name, role=token.role.value)
+
+
+class Worker(BaseModel):
+    worker: int
+    pid: int
+    ready: bool
+    #: ids of the stations whose OCPP-J connection this worker holds
+    stations: list[str]
+
+
+@router.get(
+    "/workers",
+    summary="The OCPP-J worker processes and the stations each holds (empty: one process)",
+    responses=responses(401),
+)
+async def workers(ctx: Annotated[ApiContext, Depends(context)], token: Reader) -> list[Worker]:
+    if ctx.workers is None:
+        return []
+    return [
+        Worker(worker=w.worker, pid=w.pid, ready=w.ready, stations=w.stations)
+        for w in ctx.workers()
+    ]

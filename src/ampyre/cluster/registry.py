@@ -1,0 +1,70 @@
+"""Which worker holds which station: claims on connect, releases on disconnect.
+
+Changes to one station are serialised: a claim waits while a release of the same station is
+being recorded (its disconnect written to the database), so the record of a station that
+moved from one worker to another always ends with the worker that holds it now.
+
+This is the memory twin, kept by the primary for the workers of one host. A twin over a
+shared store (e.g. Redis) would give the same answers to primaries on several hosts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Holding:
+    station_id: str
+    node: int
+    version: str
+
+
+class StationRegistry:
+    def __init__(self) -> None:
+        self._held: dict[str, Holding] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def owner(self, station_id: str) -> Holding | None:
+        return self._held.get(station_id)
+
+    def held_by(self, node: int) -> list[str]:
+        return sorted(h.station_id for h in self._held.values() if h.node == node)
+
+    def __len__(self) -> int:
+        return len(self._held)
+
+    def holdings(self) -> list[Holding]:
+        return list(self._held.values())
+
+    def _lock(self, station_id: str) -> asyncio.Lock:
+        lock = self._locks.get(station_id)
+        if lock is None:
+            lock = self._locks[station_id] = asyncio.Lock()
+        return lock
+
+    async def claim(self, station_id: str, node: int, version: str) -> int | None:
+        """`node` holds the station now; return the node that held it before, if another."""
+        async with self._lock(station_id):
+            before = self._held.get(station_id)
+            self._held[station_id] = Holding(station_id, node, version)
+            return before.node if before is not None and before.node != node else None
+
+    async def release(
+        self,
+        station_id: str,
+        node: int,
+        then: Callable[[], Awaitable[None]] | None = None,
+    ) -> bool:
+        """Forget the station if `node` still holds it, and run `then` before anyone may claim
+        it again. False (and nothing run) when another node holds it now."""
+        async with self._lock(station_id):
+            held = self._held.get(station_id)
+            if held is None or held.node != node:
+                return False
+            del self._held[station_id]
+            if then is not None:
+                await then()
+            return True

@@ -1,0 +1,242 @@
+"""`ampyre serve --workers 2`: real worker processes sharing the OCPP-J port, real PostgreSQL.
+
+The kernel spreads connections over the workers (SO_REUSEPORT): the tests connect stations
+until both workers hold some, then check the operator's view of all of them (stations,
+commands, events, metrics), a worker's death and restart, and a clean stop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from ampyre.app import Application
+from ampyre.domain.access import Role
+from ampyre.simulator.station import SimulatedStation
+
+from .conftest import make_settings
+from .sse import EventReader
+
+#: the database_url fixture, on PostgreSQL only (several writers)
+on_postgres = pytest.mark.parametrize(
+    "database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+
+#: every wait below is bounded by this (workers start in ~5 s on a loaded 2-core machine)
+PATIENCE = 60.0
+
+
+async def until(condition: Any, what: str, timeout: float = PATIENCE) -> Any:
+    """Poll the async `condition` until it returns something true; fail after `timeout`."""
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                value = await condition()
+                if value:
+                    return value
+                await asyncio.sleep(0.1)
+    except TimeoutError:
+        raise AssertionError(f"timed out waiting for {what}") from None
+
+
+@pytest.fixture
+async def cluster(database_url: str) -> AsyncIterator[Application]:
+    application = Application(make_settings(database_url, workers=2))
+    await application.start(migrate=True)
+    try:
+        yield application
+    finally:
+        async with asyncio.timeout(PATIENCE):
+            await application.stop()
+
+
+@pytest.fixture
+async def api(cluster: Application) -> AsyncIterator[httpx.AsyncClient]:
+    secret = (await cluster.tokens.create("tests", Role.OPERATOR)).secret
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{cluster.http_port}/api/v1",
+        headers={"Authorization": f"Bearer {secret}"},
+        timeout=30,
+    ) as client:
+        yield client
+
+
+async def holders(api: httpx.AsyncClient) -> dict[str, int]:
+    """station id → the worker (index) holding it, as the API shows it."""
+    response = await api.get("/workers")
+    assert response.status_code == 200, response.text
+    return {station: w["worker"] for w in response.json() for station in w["stations"]}
+
+
+async def trigger_heartbeat(api: httpx.AsyncClient, station_id: str) -> dict[str, Any]:
+    response = await api.post(
+        f"/stations/{station_id}/commands/trigger-message", json={"message": "Heartbeat"}
+    )
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+@on_postgres
+async def test_two_workers_serve_stations_commands_events_and_survive_a_crash(
+    cluster: Application, api: httpx.AsyncClient
+) -> None:
+    url = f"ws://127.0.0.1:{cluster.port}/ocpp"
+    workers = (await api.get("/workers")).json()
+    assert [w["worker"] for w in workers] == [1, 2] and all(w["ready"] for w in workers)
+    async with contextlib.AsyncExitStack() as stack:
+        response = await stack.enter_async_context(api.stream("GET", "/events"))
+        assert response.status_code == 200
+        events = EventReader(response)
+        await events.subscribed()
+        stations: list[SimulatedStation] = []
+        # the kernel picks the worker per connection: add stations until both hold some
+        while len(set((await holders(api)).values())) < 2:
+            assert len(stations) < 64, "64 stations all landed on one worker"
+            for _ in range(4):
+                station_id = f"W-{len(stations) + 1:02d}"
+                version = "2.0.1" if len(stations) % 2 else "1.6"
+                station = SimulatedStation(url, station_id, version, reconnect_min=0.1)
+                stations.append(await stack.enter_async_context(station))
+            ids = {s.station_id for s in stations}
+            await until(lambda ids=ids: _holds_all(api, ids), "the workers to hold every station")
+        held = await holders(api)
+        ids = {s.station_id for s in stations}
+
+        # the API sees every station connected, whichever worker holds it
+        listed = (await api.get("/stations", params={"limit": 100})).json()["items"]
+        assert {s["id"] for s in listed if s["connected"]} == ids
+
+        # a command reaches a station on each worker
+        by_worker = {worker: sid for sid, worker in sorted(held.items())}
+        for station_id in by_worker.values():
+            result = await trigger_heartbeat(api, station_id)
+            assert (result["state"], result["status"]) == ("answered", "Accepted"), result
+
+        # the event stream saw stations of both workers connect
+        connected: set[str] = set()
+        async with asyncio.timeout(PATIENCE):
+            while not set(by_worker.values()) <= connected:
+                event = await events.next_event()
+                if event["kind"] == "station.connected":
+                    connected.add(event["station_id"])
+
+        # the metrics count the workers' stations and messages
+        metrics = (await api.get(f"http://127.0.0.1:{cluster.http_port}/metrics")).text
+        gauges = re.findall(r'^ampyre_stations_connected\{version="[^"]+"\} (\S+)$', metrics, re.M)
+        assert sum(float(value) for value in gauges) == len(ids)
+        assert 'ampyre_ocpp_messages_total{action="BootNotification",direction="in"' in metrics
+
+        # a worker dies: its stations reconnect (to the other, or to its successor)
+        victim = 1
+        victim_pid = next(w["pid"] for w in workers if w["worker"] == victim)
+        moved = sorted(sid for sid, worker in held.items() if worker == victim)
+        os.kill(victim_pid, signal.SIGKILL)
+        await until(lambda: _restarted(api, victim, victim_pid), "the dead worker to be replaced")
+        await until(lambda: _holds_all(api, ids), "every station to be held again")
+        for station in stations:
+            await station.drained(timeout=PATIENCE)
+        result = await trigger_heartbeat(api, moved[0])
+        assert (result["state"], result["status"]) == ("answered", "Accepted"), result
+        listed = (await api.get("/stations", params={"limit": 100})).json()["items"]
+        assert {s["id"] for s in listed if s["connected"]} == ids
+
+    # the stations left: every disconnect is recorded, whichever worker held the station
+    async def all_disconnected() -> bool:
+        items = (await api.get("/stations", params={"limit": 100})).json()["items"]
+        return not any(s["connected"] for s in items)
+
+    await until(all_disconnected, "every station to be disconnected")
+    assert await holders(api) == {}
+
+
+async def _holds_all(api: httpx.AsyncClient, ids: set[str]) -> bool:
+    return set(await holders(api)) == ids
+
+
+async def _restarted(api: httpx.AsyncClient, worker: int, old_pid: int) -> bool:
+    workers = (await api.get("/workers")).json()
+    return any(w["worker"] == worker and w["pid"] != old_pid and w["ready"] for w in workers)
+
+
+@on_postgres
+async def test_a_command_to_a_station_no_worker_holds_is_refused(
+    cluster: Application, api: httpx.AsyncClient
+) -> None:
+    url = f"ws://127.0.0.1:{cluster.port}/ocpp"
+    async with SimulatedStation(url, "GONE-1", "1.6") as station:
+        await station.drained(timeout=PATIENCE)
+    await until(lambda: _holds_none(api), "the station to be released")
+    response = await api.post(
+        "/stations/GONE-1/commands/trigger-message", json={"message": "Heartbeat"}
+    )
+    assert response.status_code == 409, response.text
+    assert "not connected" in response.json()["detail"]
+
+
+async def _holds_none(api: httpx.AsyncClient) -> bool:
+    return await holders(api) == {}
+
+
+def test_sqlite_with_several_workers_is_refused(tmp_path: Any) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "ampyre", "serve", "--workers", "2"],
+        env={**os.environ, "AMPYRE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/a.db"},
+        capture_output=True,
+        text=True,
+        timeout=PATIENCE,
+        check=False,
+    )
+    assert done.returncode == 2, done
+    assert "--workers 2 needs PostgreSQL" in done.stderr
+    assert "SQLite has a single writer" in done.stderr
+
+
+@on_postgres
+async def test_serve_stops_its_workers_on_sigterm(database_url: str) -> None:
+    serve = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "ampyre",
+        "serve",
+        "--workers=2",
+        "--host=127.0.0.1",
+        "--port=0",
+        "--http-port=0",
+        "--migrate",
+        f"--database-url={database_url}",
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert serve.stderr is not None
+    pids: list[int] = []
+    try:
+        async with asyncio.timeout(PATIENCE):
+            while not pids:
+                line = (await serve.stderr.readline()).decode()
+                assert line, "ampyre serve ended before its workers started"
+                found = re.search(r"worker processes share the port \(pids ([\d, ]+)\)", line)
+                if found:
+                    pids = [int(pid) for pid in found.group(1).split(", ")]
+        assert len(pids) == 2
+        serve.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(PATIENCE):
+            rest = await serve.stderr.read()
+            assert await serve.wait() == 0, rest.decode()
+        assert b"stopped" in rest
+        for pid in pids:
+            with pytest.raises(ProcessLookupError):
+                os.kill(pid, 0)  # reaped by the primary before it exited
+    finally:
+        if serve.returncode is None:
+            serve.kill()
+            await serve.wait()
