@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import (
@@ -59,6 +59,10 @@ class Settings(BaseSettings):
         ge=0,
         le=65535,
         description="Port for the operator API, OCPP-S (SOAP) stations, files and metrics.",
+    )
+    transport: Literal["websockets", "picows"] = Field(
+        default="websockets",
+        description="WebSocket library serving OCPP-J: websockets or picows (Cython, less CPU).",
     )
     ocpp_path: str = Field(default="/ocpp", description="URL path prefix; stations append /{id}.")
     soap_path: str = Field(

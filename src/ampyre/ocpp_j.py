@@ -29,6 +29,7 @@ from ampyre.services.stations import StationService
 from ampyre.services.transactions import TransactionService
 from ampyre.transports.frame_info import describe_json_frame
 from ampyre.transports.links import InboundHandler, LinkRegistry
+from ampyre.transports.picows_server import PicowsServer
 from ampyre.transports.websocket import OcppJServer
 
 #: What a CSMS receives and sends, per OCPP-J version.
@@ -87,8 +88,10 @@ def ocpp_j_server(
     links: LinkRegistry,
     handler: InboundHandler | None = None,
     reuse_port: bool = False,
-) -> OcppJServer:
-    return OcppJServer(
+) -> OcppJServer | PicowsServer:
+    """The OCPP-J server of `settings.transport` (the same arguments for either library)."""
+    server = PicowsServer if settings.transport == "picows" else OcppJServer
+    return server(
         host=settings.host,
         port=settings.port,
         path=settings.ocpp_path,

@@ -16,8 +16,38 @@ from ampyre.app import Application
 from ampyre.config import Settings
 from ampyre.domain.access import Role
 
+#: the OCPP-J transports; modules marked `transports` run on each (see pytest_generate_tests)
+DEFAULT_TRANSPORT: str = Settings.model_fields["transport"].default
+TRANSPORTS = [DEFAULT_TRANSPORT] + [t for t in ("websockets", "picows") if t != DEFAULT_TRANSPORT]
 
-def make_settings(database_url: str, **overrides: Any) -> Settings:
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if (
+        metafunc.definition.get_closest_marker("transports")
+        and "transport" in metafunc.fixturenames
+    ):
+        metafunc.parametrize("transport", TRANSPORTS, indirect=True)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The other transport runs on SQLite only: transports do not depend on the database."""
+    kept, dropped = [], []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        other = params.get("transport", DEFAULT_TRANSPORT) != DEFAULT_TRANSPORT
+        (dropped if other and params.get("database_url") == "postgres" else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+@pytest.fixture
+def transport(request: pytest.FixtureRequest) -> str:
+    """The OCPP-J transport of the server under test (the default, unless parametrized)."""
+    return str(getattr(request, "param", DEFAULT_TRANSPORT))
+
+
+def make_settings(database_url: str, transport: str | None = None, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "host": "127.0.0.1",
         "port": 0,
@@ -28,6 +58,8 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         # the directory is created only when something is written
         "files_dir": Path(tempfile.gettempdir()) / f"ampyre-test-files-{secrets.token_hex(6)}",
     }
+    if transport is not None:
+        values["transport"] = transport
     values.update(overrides)
     return Settings(**values)
 
@@ -39,8 +71,10 @@ def settings_overrides() -> dict[str, Any]:
 
 
 @pytest.fixture
-async def csms(database_url: str, settings_overrides: dict[str, Any]) -> AsyncIterator[Application]:
-    application = Application(make_settings(database_url, **settings_overrides))
+async def csms(
+    database_url: str, transport: str, settings_overrides: dict[str, Any]
+) -> AsyncIterator[Application]:
+    application = Application(make_settings(database_url, transport, **settings_overrides))
     await application.start(migrate=True)
     try:
         yield application
@@ -57,13 +91,13 @@ AppFactory = Callable[..., contextlib.AbstractAsyncContextManager[Application]]
 
 
 @pytest.fixture
-def start_csms(database_url: str) -> AppFactory:
+def start_csms(database_url: str, transport: str) -> AppFactory:
     """`async with start_csms(registration_policy=...) as app:` for tests that need their own
     settings or several server runs on one database."""
 
     @contextlib.asynccontextmanager
     async def start(**overrides: Any) -> AsyncIterator[Application]:
-        application = Application(make_settings(database_url, **overrides))
+        application = Application(make_settings(database_url, transport, **overrides))
         await application.start(migrate=True)
         try:
             yield application

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import msgspec
 import pytest
 from websockets.asyncio.client import connect
@@ -16,6 +17,8 @@ from ampyre.messages.v16 import types as m16
 from ampyre.messages.v201 import types as m201
 from ampyre.protocol.versions import OcppVersion
 from ampyre.simulator.client import JsonClient
+
+pytestmark = pytest.mark.transports
 
 
 async def raw_exchange(url: str, version: OcppVersion, text: str) -> list[Any]:
@@ -158,3 +161,12 @@ async def test_subprotocol_is_negotiated_from_the_clients_list(
         assert ws.subprotocol == "ocpp1.6"
     async with connect(f"{ocpp_url}/NEG-2", subprotocols=["ocpp2.0.1", "ocpp1.6"]) as ws:  # type: ignore[list-item]
         assert ws.subprotocol == "ocpp2.0.1"
+
+
+async def test_a_request_that_is_not_a_websocket_upgrade_gets_426(
+    csms: Application, ocpp_url: str
+) -> None:
+    async with httpx.AsyncClient(timeout=10) as client:
+        response = await client.get(ocpp_url.replace("ws://", "http://") + "/CS-HTTP")
+    assert response.status_code == 426
+    assert "needs a WebSocket" in response.text

@@ -23,6 +23,8 @@ from ampyre.persistence import tables
 from ampyre.protocol.versions import OcppVersion
 from ampyre.simulator.client import JsonClient
 
+pytestmark = pytest.mark.transports
+
 T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 STATIONS = 200  # half 1.6, half 2.0.1
 RECONNECTING = 100

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from ampyre.app import Application
 from ampyre.domain.authorization import AuthorizationStatus, IdTokenRecord
 from ampyre.domain.transactions import TransactionState
 from ampyre.messages.v16 import types as m
 from ampyre.protocol.versions import OcppVersion
 from ampyre.simulator.client import JsonClient
+
+pytestmark = pytest.mark.transports
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 

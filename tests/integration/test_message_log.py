@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from websockets.asyncio.client import connect
 
 from ampyre.app import Application
@@ -14,6 +15,8 @@ from ampyre.domain.message_log import MessageQuery
 from ampyre.simulator.station import SimulatedStation
 
 from .conftest import AppFactory
+
+pytestmark = pytest.mark.transports
 
 
 async def messages(api: httpx.AsyncClient, path: str, **params: Any) -> dict[str, Any]:

@@ -18,6 +18,8 @@ from ampyre.simulator.client import CallErrorReceived, JsonClient
 
 from .conftest import AppFactory
 
+pytestmark = pytest.mark.transports
+
 BOOT16 = m16.BootNotificationRequest(chargePointVendor="Acme", chargePointModel="X1")
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ampyre.app import Application
 from ampyre.domain.authorization import IdTokenRecord
 from ampyre.domain.transactions import TransactionState
 from ampyre.messages.v16 import types as m
 from ampyre.simulator.model import PowerCurve
 from ampyre.simulator.station import SimulatedStation
+
+pytestmark = pytest.mark.transports
 
 FAST = PowerCurve(max_power_w=3_600_000.0)  # 1 kWh per second: visible energy in short tests
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
+import pytest
 from msgspec.structs import replace
 from schema_examples import minimal_request
 
@@ -21,6 +22,8 @@ from ampyre.simulator.model import Plug, PowerCurve
 from ampyre.simulator.station import SimulatedStation
 
 from .http_server import HttpServer, closed_port
+
+pytestmark = pytest.mark.transports
 
 FAST = PowerCurve(max_power_w=3_600_000.0)  # 1 kWh per second: visible energy in short tests
 TOKEN_TYPE = m.IdTokenEnumType.ISO14443

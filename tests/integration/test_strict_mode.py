@@ -13,6 +13,8 @@ from ampyre.simulator.client import CallErrorReceived, JsonClient
 
 from .conftest import AppFactory
 
+pytestmark = pytest.mark.transports
+
 T0 = datetime(2026, 5, 6, 7, 8, 9, tzinfo=UTC)
 
 
