@@ -142,6 +142,11 @@ class BenchResult:
     #: each process's CPU share over the boot storm (100 = one core busy): who limits it
     storm_client_cpu_pct: float | None = None
     storm_server_cpu_pct: float | None = None
+    #: share of the storm the server's loop thread was ready to run but waited for a CPU
+    #: (other processes on its core: the machine's load, not the server's own work)
+    storm_server_cpu_wait_pct: float | None = None
+    #: the server's CPU time over the storm per accepted station: the load-independent figure
+    storm_server_cpu_ms_per_station: float | None = None
     elapsed_s: float = 0.0
     sent: int = 0
     messages: int = 0
@@ -195,6 +200,16 @@ def rss_kb(pid: int | str = "self") -> int | None:
     except OSError:
         return None
     return next((int(line.split()[1]) for line in lines if line.startswith("VmRSS:")), None)
+
+
+def cpu_wait_seconds(pid: int | None) -> float | None:
+    """Time the process's main thread spent runnable but waiting for a CPU (Linux schedstat)."""
+    if pid is None:
+        return None
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def cpu_seconds(pid: int | None) -> float | None:
@@ -274,12 +289,18 @@ async def run(
     monitor = asyncio.create_task(_watch_server(server_pid, result)) if server_pid else None
     bench = _Bench(result, timeout)
     storm_cpu, storm_server_cpu = time.process_time(), cpu_seconds(server_pid)
+    storm_wait = cpu_wait_seconds(server_pid)
     await bench.boot_storm(url, chosen, prefix, connect_concurrency)
     if result.boot_storm_s > 0:
         to_pct = 100 / result.boot_storm_s
         result.storm_client_cpu_pct = round((time.process_time() - storm_cpu) * to_pct, 1)
         if (server_cpu := cpu_seconds(server_pid)) is not None and storm_server_cpu is not None:
             result.storm_server_cpu_pct = round((server_cpu - storm_server_cpu) * to_pct, 1)
+            if result.accepted:
+                per_station = (server_cpu - storm_server_cpu) * 1000 / result.accepted
+                result.storm_server_cpu_ms_per_station = round(per_station, 3)
+        if (wait := cpu_wait_seconds(server_pid)) is not None and storm_wait is not None:
+            result.storm_server_cpu_wait_pct = round((wait - storm_wait) * to_pct, 1)
     gc.collect()
     gc.freeze()  # the fleet lives until the end: keep it out of every later collection
     cpu_before, server_cpu_before, began = time.process_time(), cpu_seconds(server_pid), _clock()
