@@ -24,8 +24,9 @@ from ampyre.app import Application
 from ampyre.domain.access import Role
 from ampyre.simulator.station import SimulatedStation
 
-from .conftest import make_settings
+from .conftest import DEFAULT_TRANSPORT, TRANSPORTS, make_settings
 from .sse import EventReader
+from .webhook_receiver import Receiver
 
 #: the database_url fixture, on PostgreSQL only (several writers)
 on_postgres = pytest.mark.parametrize(
@@ -50,8 +51,14 @@ async def until(condition: Any, what: str, timeout: float = PATIENCE) -> Any:
 
 
 @pytest.fixture
-async def cluster(database_url: str) -> AsyncIterator[Application]:
-    application = Application(make_settings(database_url, workers=2))
+def cluster_transport() -> str:
+    """The workers' OCPP-J transport (the default; a test parametrizes it to change it)."""
+    return DEFAULT_TRANSPORT
+
+
+@pytest.fixture
+async def cluster(database_url: str, cluster_transport: str) -> AsyncIterator[Application]:
+    application = Application(make_settings(database_url, cluster_transport, workers=2))
     await application.start(migrate=True)
     try:
         yield application
@@ -95,21 +102,16 @@ async def test_two_workers_serve_stations_commands_events_and_survive_a_crash(
     workers = (await api.get("/workers")).json()
     assert [w["worker"] for w in workers] == [1, 2] and all(w["ready"] for w in workers)
     async with contextlib.AsyncExitStack() as stack:
+        receiver = await stack.enter_async_context(Receiver())
+        hook = await api.post(
+            "/webhooks", json={"url": receiver.url, "kinds": ["station.connected"]}
+        )
+        assert hook.status_code == 201, hook.text
         response = await stack.enter_async_context(api.stream("GET", "/events"))
         assert response.status_code == 200
         events = EventReader(response)
         await events.subscribed()
-        stations: list[SimulatedStation] = []
-        # the kernel picks the worker per connection: add stations until both hold some
-        while len(set((await holders(api)).values())) < 2:
-            assert len(stations) < 64, "64 stations all landed on one worker"
-            for _ in range(4):
-                station_id = f"W-{len(stations) + 1:02d}"
-                version = "2.0.1" if len(stations) % 2 else "1.6"
-                station = SimulatedStation(url, station_id, version, reconnect_min=0.1)
-                stations.append(await stack.enter_async_context(station))
-            ids = {s.station_id for s in stations}
-            await until(lambda ids=ids: _holds_all(api, ids), "the workers to hold every station")
+        stations = await spread(api, url, stack)
         held = await holders(api)
         ids = {s.station_id for s in stations}
 
@@ -130,6 +132,14 @@ async def test_two_workers_serve_stations_commands_events_and_survive_a_crash(
                 event = await events.next_event()
                 if event["kind"] == "station.connected":
                     connected.add(event["station_id"])
+
+        # the webhook got each station's connect once (one dispatcher: the primary's)
+        async def delivered() -> bool:
+            return {e["station_id"] for e in receiver.events()} == ids
+
+        await cluster.webhooks.dispatcher.until(delivered)
+        connects = sorted(e["station_id"] for e in receiver.events())
+        assert connects == sorted(ids)
 
         # the metrics count the workers' stations and messages
         metrics = (await api.get(f"http://127.0.0.1:{cluster.http_port}/metrics")).text
@@ -158,6 +168,37 @@ async def test_two_workers_serve_stations_commands_events_and_survive_a_crash(
 
     await until(all_disconnected, "every station to be disconnected")
     assert await holders(api) == {}
+
+
+async def spread(
+    api: httpx.AsyncClient, url: str, stack: contextlib.AsyncExitStack
+) -> list[SimulatedStation]:
+    """Connect stations until both workers hold some (the kernel picks per connection)."""
+    stations: list[SimulatedStation] = []
+    while len(set((await holders(api)).values())) < 2:
+        assert len(stations) < 64, "64 stations all landed on one worker"
+        for _ in range(4):
+            station_id = f"W-{len(stations) + 1:02d}"
+            version = "2.0.1" if len(stations) % 2 else "1.6"
+            station = SimulatedStation(url, station_id, version, reconnect_min=0.1)
+            stations.append(await stack.enter_async_context(station))
+        ids = {s.station_id for s in stations}
+        await until(lambda ids=ids: _holds_all(api, ids), "the workers to hold every station")
+    return stations
+
+
+@on_postgres
+@pytest.mark.parametrize("cluster_transport", [t for t in TRANSPORTS if t != DEFAULT_TRANSPORT])
+async def test_workers_on_the_other_transport_share_the_port_and_take_commands(
+    cluster: Application, api: httpx.AsyncClient
+) -> None:
+    async with contextlib.AsyncExitStack() as stack:
+        await spread(api, f"ws://127.0.0.1:{cluster.port}/ocpp", stack)
+        by_worker = {worker: sid for sid, worker in sorted((await holders(api)).items())}
+        assert len(by_worker) == 2
+        for station_id in by_worker.values():
+            result = await trigger_heartbeat(api, station_id)
+            assert (result["state"], result["status"]) == ("answered", "Accepted"), result
 
 
 async def _holds_all(api: httpx.AsyncClient, ids: set[str]) -> bool:

@@ -13,7 +13,7 @@ import msgspec
 from ampyre.cluster.wire import Answer, Call, Drop, Failure, Message
 from ampyre.protocol.json_session import ActionTable
 from ampyre.protocol.rpc import CallError
-from ampyre.protocol.validation import Relaxation
+from ampyre.protocol.validation import Relaxation, decoder, relaxed
 from ampyre.protocol.versions import ErrorCode, OcppVersion
 from ampyre.transports.links import CallRejected, CallTimeout, StationUnreachable
 
@@ -94,11 +94,12 @@ class RemoteLink:
         if answer.failure is not None:
             raise _error(answer.failure)
         assert answer.payload is not None
+        response = self._table.responses[action]
         try:
-            return msgspec.json.decode(answer.payload, type=self._table.responses[action])
+            return decoder(response).decode(answer.payload)
         except msgspec.ValidationError:
-            # the worker let it through (leniency): take it as the worker read it
-            return msgspec.json.decode(answer.payload)
+            # the worker let a constraint breach through (the station's leniency profile)
+            return decoder(relaxed(response, None)).decode(answer.payload)
 
     async def close(self, reason: str) -> None:
         self._channel.send(Drop(self.station_id, reason))

@@ -52,6 +52,15 @@ async def test_the_answer_comes_back_in_its_type() -> None:
     assert msgspec.json.decode(worker.calls[0].payload) == {"requestedMessage": "Heartbeat"}
 
 
+async def test_an_answer_the_worker_let_through_by_leniency_is_taken_relaxed() -> None:
+    # GetConfiguration keys are at most 50 characters: a lenient station's longer key
+    # reaches the primary as the worker read it
+    long_key = "K" * 60
+    remote, _ = link({"configurationKey": [{"key": long_key, "readonly": True}]})
+    answer = await remote.call("GetConfiguration", {})
+    assert answer.configurationKey[0].key == long_key
+
+
 @pytest.mark.parametrize(
     "error",
     [
