@@ -164,6 +164,8 @@ class BenchResult:
     server_rss_kb: int | None = None
     server_rss_peak_kb: int | None = None
     server_cpu_pct: float | None = None
+    #: share of the traffic phase the server's loop thread waited for a CPU (machine load)
+    server_cpu_wait_pct: float | None = None
     latencies_ms: array.array[float] = dataclasses.field(
         default_factory=lambda: array.array("d"), repr=False
     )
@@ -304,6 +306,7 @@ async def run(
     gc.collect()
     gc.freeze()  # the fleet lives until the end: keep it out of every later collection
     cpu_before, server_cpu_before, began = time.process_time(), cpu_seconds(server_pid), _clock()
+    server_wait_before = cpu_wait_seconds(server_pid)
     bench.end = began + duration
     try:
         if idle:
@@ -320,6 +323,8 @@ async def run(
     result.client_cpu_pct = round(100 * (time.process_time() - cpu_before) / elapsed, 1)
     if (server_cpu := cpu_seconds(server_pid)) is not None and server_cpu_before is not None:
         result.server_cpu_pct = round(100 * (server_cpu - server_cpu_before) / elapsed, 1)
+    if (wait := cpu_wait_seconds(server_pid)) is not None and server_wait_before is not None:
+        result.server_cpu_wait_pct = round(100 * (wait - server_wait_before) / elapsed, 1)
     result.connected_at_end = sum(s.alive for s in bench.fleet)
     result.disconnected = result.accepted - result.connected_at_end
     result.client_rss_kb = rss_kb()
