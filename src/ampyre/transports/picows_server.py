@@ -4,8 +4,8 @@ picows hands us frames in plain callbacks, not messages to await. So the link (w
 also picows's listener) assembles fragmented messages, queues each station's messages and
 handles them in order in one task that exists only while the queue is not empty: an idle
 station costs no task and no coroutine. The upgrade decision is `handshake.Handshake`,
-synchronous like picows's listener factory. Keepalive pings are two timer handles per link,
-not a task.
+synchronous like picows's listener factory. Keepalive pings come from one timer for all
+links (`keepalive.Keepalive`), not a task or a timer per link.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from multidict import CIMultiDict
 from picows import (
     WSCloseCode,
     WSFrame,
@@ -38,6 +39,7 @@ from ampyre.transports.handshake import (
     offered_subprotocols,
 )
 from ampyre.transports.json_link import JsonLink, LinkClosed
+from ampyre.transports.keepalive import Keepalive
 from ampyre.transports.links import InboundHandler, LinkRegistry
 
 log = logging.getLogger("ampyre.transport")
@@ -52,6 +54,13 @@ QUEUE_LOW = 4
 #: initial read buffer per connection (picows's default is 16 KB; OCPP frames are small and
 #: the buffer grows when one is not)
 READ_BUFFER = 2048
+
+#: picows's own log (a connect and a disconnect line per station at INFO: we log those
+#: ourselves, so it says only warnings unless configured otherwise)
+_picows_logger = logging.getLogger("ampyre.transport.picows")
+_PICOWS_LOG = logging.LoggerAdapter(_picows_logger, {})
+
+_NO_HEADERS: CIMultiDict[str] = CIMultiDict()
 
 _TEXT = WSMsgType.TEXT
 _BINARY = WSMsgType.BINARY
@@ -81,15 +90,17 @@ class PicowsLink(JsonLink, WSListener):
         self._transport: WSTransport | None = None
         #: seconds between our pings; None: no pings (settings or leniency)
         self.ping_interval = ping_interval
-        self._inbox: collections.deque[bytes] = collections.deque()
+        #: messages waiting to be handled (None while there are none: an idle link keeps none)
+        self._inbox: collections.deque[bytes] | None = None
         self._worker: asyncio.Task[None] | None = None
         self._paused = False
         self._fragments: list[bytes] | None = None
         self._fragments_size = 0
         self._fragments_text = False
         self._writable: asyncio.Future[None] | None = None
-        self._next_ping: asyncio.TimerHandle | None = None
-        self._pong_deadline: asyncio.TimerHandle | None = None
+        #: pings sent, and the number of the last one answered by a pong
+        self._pings = 0
+        self._ponged = 0
         self._opened = False
         self._disconnected = False
         self._gone = False
@@ -138,10 +149,12 @@ class PicowsLink(JsonLink, WSListener):
 
     def on_ws_connected(self, transport: WSTransport) -> None:
         self._transport = transport
+        # picows keeps the upgrade request and response as long as the connection: their
+        # headers (~1 KB) serve nobody after the handshake
+        transport.request.headers = transport.response.headers = _NO_HEADERS
         self._server._connected(self)
-        if self.ping_interval is not None:
-            loop = asyncio.get_running_loop()
-            self._next_ping = loop.call_later(self.ping_interval, self._ping)
+        if self.ping_interval is not None and self._server.keepalive is not None:
+            self._server.keepalive.add(self)
         self._kick()
 
     def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
@@ -171,15 +184,11 @@ class PicowsLink(JsonLink, WSListener):
                     transport.send_close(code, frame.get_close_message())
             transport.disconnect()
         elif kind is _PONG:
-            self._ponged()
+            self._pong()
 
     def on_ws_disconnected(self, transport: WSTransport) -> None:
         self._disconnected = True
         self.closed()
-        for handle in (self._next_ping, self._pong_deadline):
-            if handle is not None:
-                handle.cancel()
-        self._next_ping = self._pong_deadline = None
         if self._writable is not None and not self._writable.done():
             self._writable.set_result(None)
         self._kick()
@@ -218,6 +227,8 @@ class PicowsLink(JsonLink, WSListener):
         if self._closed:
             return
         inbox = self._inbox
+        if inbox is None:
+            inbox = self._inbox = collections.deque()
         inbox.append(data)
         if len(inbox) >= QUEUE_HIGH and not self._paused and self._transport is not None:
             self._paused = True
@@ -252,9 +263,9 @@ class PicowsLink(JsonLink, WSListener):
             self._fail(WSCloseCode.INTERNAL_ERROR, "internal error")
         finally:
             self._worker = None
+            self._inbox = None
         if self._disconnected and not self._gone:
             self._gone = True
-            self._inbox.clear()
             await self._server._gone(self)
 
     def _fail(self, code: WSCloseCode, reason: str) -> None:
@@ -267,28 +278,24 @@ class PicowsLink(JsonLink, WSListener):
         transport.send_close(code, reason.encode())
         transport.disconnect()
 
-    # -- keepalive -------------------------------------------------------------------------
+    # -- keepalive (driven by the server's `Keepalive`) ------------------------------------
 
-    def _ping(self) -> None:
+    def keepalive_ping(self) -> int | None:
         transport = self._transport
-        interval = self.ping_interval
-        if transport is None or interval is None or transport.is_disconnected:
-            return
-        loop = asyncio.get_running_loop()
-        transport.send_ping(b"ampyre")
-        timeout = self._server.ping_timeout
-        if timeout is not None and self._pong_deadline is None:
-            self._pong_deadline = loop.call_later(timeout, self._no_pong)
-        self._next_ping = loop.call_later(interval, self._ping)
+        if transport is None or transport.is_disconnected or self._closed:
+            return None
+        transport.send_ping()
+        self._pings += 1
+        return self._pings
 
-    def _ponged(self) -> None:
-        if self._pong_deadline is not None:
-            self._pong_deadline.cancel()
-            self._pong_deadline = None
+    def keepalive_answered(self, ping: int) -> bool:
+        return self._ponged >= ping or self._disconnected
 
-    def _no_pong(self) -> None:
-        self._pong_deadline = None
+    def keepalive_expired(self) -> None:
         self._fail(WSCloseCode.INTERNAL_ERROR, "keepalive ping timeout")
+
+    def _pong(self) -> None:
+        self._ponged = self._pings
 
 
 def _is_utf8(data: bytes) -> bool:
@@ -333,6 +340,8 @@ class PicowsServer:
         self.ping_interval = ping_interval
         self.ping_timeout = ping_timeout
         self.links = links if links is not None else LinkRegistry()
+        #: pings for every link that has them (None: ping off in the settings)
+        self.keepalive = Keepalive(ping_interval, ping_timeout) if ping_interval else None
         self._server: asyncio.Server | None = None
         #: every connection past its upgrade, until its goodbye is done
         self._connections: set[PicowsLink] = set()
@@ -344,6 +353,8 @@ class PicowsServer:
         return int(self._server.sockets[0].getsockname()[1])
 
     async def start(self) -> None:
+        if _picows_logger.level == logging.NOTSET:
+            _picows_logger.setLevel(logging.WARNING)
         self._server = await ws_create_server(
             self._upgrade,
             self.host,
@@ -351,14 +362,19 @@ class PicowsServer:
             websocket_handshake_timeout=OPEN_TIMEOUT,
             max_frame_size=self.max_frame_bytes * HARD_LIMIT_FACTOR,
             read_buffer_init_size=READ_BUFFER,
-            logger_name="ampyre.transport.picows",
+            # not a Logger: picows would make a child Logger per connection (~0.3 KB each)
+            logger_name=_PICOWS_LOG,
             backlog=4096,
             reuse_port=self.reuse_port or None,
+            # uvloop's own transport: aiofastnet's costs ~5 KB more per connection
+            use_aiofastnet=False,
         )
 
     async def stop(self) -> None:
         if self._server is None:
             return
+        if self.keepalive is not None:
+            self.keepalive.stop()
         self._server.close()
         links = list(self._connections)
         await asyncio.gather(
