@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -61,8 +61,21 @@ def _add_meter_values(db: Executor) -> Any:
 
 
 class SqlTransactionRepository:
+    """Sessions of one unit of work.
+
+    `save` writes only the columns that differ from what this unit of work last read or
+    wrote for the session (none at all if nothing changed): a MeterValues then updates its
+    few non-indexed columns instead of rewriting the row and its five index entries.
+    """
+
     def __init__(self, executor: Executor) -> None:
         self._db = executor
+        #: id -> the stored values as this unit of work last read or wrote them
+        self._stored: dict[int, Mapping[Any, Any]] = {}
+
+    def forget(self) -> None:
+        """Drop what was read: after a commit, other units may change the rows."""
+        self._stored.clear()
 
     async def create(self, transaction: Transaction, start_key: str | None) -> Transaction:
         """Insert; `Conflict` if the station already has this `ref` or `start_key`.
@@ -83,6 +96,8 @@ class SqlTransactionRepository:
         ref = transaction.ref or str(new_id)
         if not transaction.ref:
             await self._db.execute(_UPDATE, {"tx_id": new_id, "ref": ref})
+        values["ref"] = ref
+        self._stored[int(new_id)] = values
         return dataclasses.replace(transaction, id=int(new_id), ref=ref)
 
     async def get(self, transaction_id: int) -> Transaction | None:
@@ -97,10 +112,19 @@ class SqlTransactionRepository:
     async def save(self, transaction: Transaction) -> None:
         """Update every field but the id; `NotFound` if there is no such session."""
         values = _values(transaction)
-        values["tx_id"] = transaction.id
-        result = await self._db.execute(_UPDATE, values)
+        stored = self._stored.get(transaction.id)
+        if stored is None:
+            changed = values
+        else:
+            # Read or written in this database transaction: the row is there as it was.
+            changed = {k: v for k, v in values.items() if k not in stored or stored[k] != v}
+            if not changed:
+                return
+        parameters = {**changed, "tx_id": transaction.id}
+        result = await self._db.execute(_UPDATE, parameters)
         if result.rowcount == 0:
             raise NotFound(f"no transaction {transaction.id}")
+        self._stored[transaction.id] = values
 
     async def add_event(
         self, transaction_id: int, seq_no: int, kind: str, timestamp: datetime
@@ -188,7 +212,10 @@ class SqlTransactionRepository:
 
     async def _one(self, statement: Any, parameters: dict[str, Any]) -> Transaction | None:
         row = (await self._db.execute(statement, parameters)).one_or_none()
-        return None if row is None else _transaction(row)
+        if row is None:
+            return None
+        self._stored[int(row.id)] = row._mapping
+        return _transaction(row)
 
     async def _many(self, *where: Any) -> list[Transaction]:
         result = await self._db.execute(

@@ -92,7 +92,7 @@ class SqlUnitOfWork:
         self.stations = SqlStationRepository(executor)
         self.statuses = SqlStatusRepository(executor)
         self.id_tokens = SqlIdTokenRepository(executor)
-        self.transactions = SqlTransactionRepository(executor)
+        self.transactions = self._sessions = SqlTransactionRepository(executor)
         self.reports = SqlReportRepository(executor)
         self.api_tokens = SqlApiTokenRepository(executor)
         self.message_log = SqlMessageLogRepository(executor)
@@ -121,6 +121,7 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         if self._executor is None:
             raise RuntimeError("commit() outside the unit of work's `async with` block")
+        self._sessions.forget()
         observer = self._database.commit_observer
         if observer is None:
             await self._executor.commit()

@@ -199,3 +199,68 @@ async def test_started_at_keeps_microseconds(database: Database) -> None:
         await uow.commit()
         stored = await uow.transactions.get(created.id)
     assert stored is not None and stored.started_at == T0
+
+
+async def test_save_writes_what_changed_since_this_unit_read_it(database: Database) -> None:
+    async with database.unit_of_work() as uow:
+        created = await uow.transactions.create(transaction(), start_key=None)
+        # Saved unchanged right after create, then changed: both as given.
+        await uow.transactions.save(created)
+        created.max_register_wh = 1500.0
+        created.recompute_energy()
+        await uow.transactions.save(created)
+        await uow.commit()
+    async with database.unit_of_work() as uow:
+        loaded = await uow.transactions.by_ref("CS1", "tx-1")
+        assert loaded == created
+        assert loaded is not None
+        loaded.meter_start_wh = 1000.0
+        loaded.recompute_energy()
+        loaded.state = TransactionState.ENDED
+        loaded.ended_at = at(90)
+        await uow.transactions.save(loaded)
+        await uow.transactions.save(loaded)  # nothing changed since: nothing to write
+        await uow.commit()
+    async with database.unit_of_work() as uow:
+        assert await uow.transactions.get(created.id) == loaded
+        assert await uow.transactions.active("CS1") == []
+
+
+async def test_save_after_a_commit_overwrites_what_others_changed(database: Database) -> None:
+    """After its commit a unit of work may not trust what it read: others may have written."""
+    async with database.unit_of_work() as first:
+        mine = await first.transactions.create(transaction(), start_key=None)
+        await first.commit()
+        async with database.unit_of_work() as other:
+            theirs = await other.transactions.get(mine.id)
+            assert theirs is not None
+            theirs.stop_reason = "Remote"
+            theirs.meter_stop_wh = 42.0
+            await other.transactions.save(theirs)
+            await other.commit()
+        mine.energy_wh = 7.0  # its stop_reason and meter_stop_wh are still None
+        await first.transactions.save(mine)
+        await first.commit()
+    async with database.unit_of_work() as uow:
+        assert await uow.transactions.get(mine.id) == mine
+
+
+async def test_save_of_a_rolled_back_read_is_not_trusted(database: Database) -> None:
+    async with database.unit_of_work() as uow:
+        created = await uow.transactions.create(transaction(), start_key=None)
+        await uow.commit()
+    async with database.unit_of_work() as uow:
+        loaded = await uow.transactions.get(created.id)
+        assert loaded is not None
+        loaded.charging_state = "Charging"
+        await uow.transactions.save(loaded)
+        # left without commit: rolled back
+    async with database.unit_of_work() as uow:
+        again = await uow.transactions.get(created.id)
+        assert again == created
+        assert again is not None
+        again.charging_state = "Charging"
+        await uow.transactions.save(again)
+        await uow.commit()
+    async with database.unit_of_work() as uow:
+        assert await uow.transactions.get(created.id) == again
