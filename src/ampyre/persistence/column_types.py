@@ -7,6 +7,7 @@ offset is put back on the way out.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +18,16 @@ from sqlalchemy.types import TypeEngine
 # SQLite only numbers rows by itself for a column typed exactly INTEGER PRIMARY KEY.
 Id = BigInteger().with_variant(Integer(), "sqlite")
 """Surrogate primary keys: BIGINT on PostgreSQL, the rowid alias on SQLite."""
+
+
+#: length of SQLite DATETIME's text, "YYYY-MM-DD HH:MM:SS.ffffff"
+_SQLITE_TEXT = 26
+
+
+def _same_text(general: Callable[[Any], Any], fast: Callable[[Any], Any]) -> bool:
+    """The fast SQLite binding writes what SQLAlchemy's would (checked once per dialect)."""
+    samples = (datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC), datetime(1, 1, 1, 0, 0, 0, 1, UTC))
+    return all(general(sample) == fast(sample) for sample in samples)
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -41,6 +52,39 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+    # SQLite: the same text both ways, in a third of the time. Every frame of the message
+    # log and most statements of a session bind a datetime; the general path (this class's
+    # methods above, then SQLite DATETIME's %-formatting of a dict) was ~6 % of the loop.
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        general = super().bind_processor(dialect)
+        if dialect.name != "sqlite" or general is None:
+            return general
+
+        def process(value: datetime | None) -> Any:
+            if value is None or value.tzinfo is not UTC:
+                return general(value)  # naive values refused, other offsets converted
+            return value.isoformat(" ", "microseconds")[:_SQLITE_TEXT]
+
+        return process if _same_text(general, process) else general
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any] | None:
+        general = super().result_processor(dialect, coltype)
+        if dialect.name != "sqlite" or general is None:
+            return general
+        parse = datetime.fromisoformat
+
+        def process(value: Any) -> datetime | None:
+            if type(value) is str and len(value) == _SQLITE_TEXT:
+                try:
+                    return parse(value + "+00:00")
+                except ValueError:
+                    pass
+            result: datetime | None = general(value)
+            return result
+
+        return process
 
 
 class JsonDocument(TypeDecorator[Any]):
