@@ -19,6 +19,7 @@ names, a value a bind processor refuses (SQLAlchemy then raises its own error). 
 
 from __future__ import annotations
 
+import operator
 import sqlite3
 import weakref
 from collections.abc import Callable, Mapping, Sequence
@@ -48,7 +49,16 @@ class _Result(IteratorResult[Any]):
 class _Plan:
     """One statement compiled for one set of parameter names."""
 
-    __slots__ = ("binds", "metadata", "processors", "result_processors", "returns_rows", "sql")
+    __slots__ = (
+        "binds",
+        "getter",
+        "metadata",
+        "processed",
+        "processors",
+        "result_processors",
+        "returns_rows",
+        "sql",
+    )
 
     def __init__(self, compiled: SQLCompiler, dialect: Dialect) -> None:
         self.sql = compiled.string
@@ -63,6 +73,13 @@ class _Plan:
             if process is not None and not callable(process):
                 raise _Unsupported(f"tuple-valued bind parameter {name}")
             self.processors.append(process)
+        #: every value at once (a C call) when all are given, the usual case
+        self.getter: Callable[[Mapping[str, Any]], Any] | None = None
+        if names:
+            getter = operator.itemgetter(*names)
+            self.getter = getter if len(names) > 1 else lambda p: (getter(p),)
+        #: (position, processor) of the values that need processing
+        self.processed = [(i, p) for i, p in enumerate(self.processors) if p is not None]
         self.returns_rows = bool(compiled._result_columns)
         columns = compiled._result_columns
         self.result_processors: list[Callable[[Any], Any] | None] = [
@@ -73,8 +90,22 @@ class _Plan:
             extra=[column.objects for column in columns],
         )
 
-    def values(self, parameters: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    def values(self, parameters: Mapping[str, Any]) -> Sequence[Any] | None:
         """The positional values, processed; None if a required parameter is missing."""
+        if self.getter is None:
+            return ()
+        try:
+            given = self.getter(parameters)
+        except KeyError:
+            return self._values_with_defaults(parameters)
+        if not self.processed:
+            return cast(tuple[Any, ...], given)
+        out = list(given)
+        for index, process in self.processed:
+            out[index] = process(out[index])
+        return out
+
+    def _values_with_defaults(self, parameters: Mapping[str, Any]) -> tuple[Any, ...] | None:
         out = []
         for (name, bind), process in zip(self.binds, self.processors, strict=True):
             value = parameters.get(name, _MISSING)
@@ -156,7 +187,7 @@ class CompiledStatements:
                 return None  # a value its type refuses: SQLAlchemy raises its own error
             if any(v is None for v in rows_of_values):
                 return None
-            cursor = raw.executemany(plan.sql, cast(list[tuple[Any, ...]], rows_of_values))
+            cursor = raw.executemany(plan.sql, cast(list[Sequence[Any]], rows_of_values))
         else:
             try:
                 values = plan.values(first)
