@@ -125,8 +125,12 @@ class Application:
         #: Prometheus metrics (None when switched off)
         self.metrics: Metrics | None = None
         if settings.metrics:
+            cluster = self.cluster
             self.metrics = Metrics(
-                self.links, self.recorder, self.cluster.versions if self.cluster else None
+                self.links,
+                self.recorder,
+                cluster.versions if cluster else None,
+                cluster.message_log if cluster else None,
             )
             self.recorder.observe(self.metrics.observe_messages)
             self.events.subscribe(self.metrics.observe_event)

@@ -40,10 +40,12 @@ class _Live(Collector):
         links: LinkRegistry,
         recorder: MessageRecorder,
         remote: Callable[[], list[str]] | None,
+        remote_log: Callable[[], tuple[int, int, int]] | None,
     ) -> None:
         self._links = links
         self._recorder = recorder
         self._remote = remote
+        self._remote_log = remote_log
 
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         stations = GaugeMetricFamily(
@@ -58,10 +60,14 @@ class _Live(Collector):
             stations.add_metric([version], count)
         yield stations
         recorder = self._recorder
+        written, dropped, failed = recorder.written, recorder.dropped, recorder.failed
+        if self._remote_log is not None:  # this node's worker processes' message logs
+            more = self._remote_log()
+            written, dropped, failed = written + more[0], dropped + more[1], failed + more[2]
         for name, help_text, value in (
-            ("dropped", "Frames the message log dropped (queue full).", recorder.dropped),
-            ("failed", "Frames the message log could not store.", recorder.failed),
-            ("written", "Frames the message log stored.", recorder.written),
+            ("dropped", "Frames the message log dropped (queue full).", dropped),
+            ("failed", "Frames the message log could not store.", failed),
+            ("written", "Frames the message log stored.", written),
         ):
             yield CounterMetricFamily(f"ampyre_message_log_{name}", help_text, value=value)
 
@@ -99,8 +105,10 @@ class Metrics:
         links: LinkRegistry,
         recorder: MessageRecorder,
         remote_versions: Callable[[], list[str]] | None = None,
+        remote_log: Callable[[], tuple[int, int, int]] | None = None,
     ) -> None:
-        """`remote_versions`: the versions of stations held by worker processes (--workers)."""
+        """With --workers: `remote_versions`, the versions of the stations the workers hold;
+        `remote_log`, their message logs' totals (written, dropped, failed)."""
         self.registry = CollectorRegistry()
         self.messages = Counter(
             "ampyre_ocpp_messages",
@@ -143,7 +151,7 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
-        self.registry.register(_Live(links, recorder, remote_versions))
+        self.registry.register(_Live(links, recorder, remote_versions, remote_log))
         self._actions: set[str] = set()
 
     def _action(self, action: str | None) -> str:

@@ -54,7 +54,13 @@ class Worker:
         self.links = LinkRegistry(
             self.recorder if settings.message_log or settings.metrics else None
         )
-        self.channel = WorkerChannel(primary_path, index, self.links)
+        recorder = self.recorder
+        self.channel = WorkerChannel(
+            primary_path,
+            index,
+            self.links,
+            lambda: (recorder.written, recorder.dropped, recorder.failed),
+        )
         self.events.subscribe(self.channel.publish)
         if settings.metrics:
             self.recorder.observe(self.channel.observe_messages)

@@ -147,6 +147,14 @@ async def test_two_workers_serve_stations_commands_events_and_survive_a_crash(
         assert sum(float(value) for value in gauges) == len(ids)
         assert 'ampyre_ocpp_messages_total{action="BootNotification",direction="in"' in metrics
 
+        # the workers' message logs write every frame (each station's boot at least)
+        async def logged() -> bool:
+            text = (await api.get(f"http://127.0.0.1:{cluster.http_port}/metrics")).text
+            found = re.search(r"^ampyre_message_log_written_total (\S+)$", text, re.M)
+            return found is not None and float(found.group(1)) >= 2 * len(ids)
+
+        await until(logged, "the message log's frames to be counted")
+
         # a worker dies: its stations reconnect (to the other, or to its successor)
         victim = 1
         victim_pid = next(w["pid"] for w in workers if w["worker"] == victim)

@@ -59,6 +59,7 @@ class _Node:
         self.channel = channel
         self.pending = PendingCalls()
         self.ready = False
+        self.message_log = (0, 0, 0)
 
 
 class Primary:
@@ -85,6 +86,8 @@ class Primary:
         self._changed = asyncio.Condition()
         self._tasks: set[asyncio.Task[None]] = set()
         self._server: asyncio.Server | None = None
+        #: the message log totals of workers gone (counters never go down)
+        self._message_log_gone = (0, 0, 0)
 
     async def start(self) -> None:
         self._server = await asyncio.start_unix_server(self._serve, path=self.path)
@@ -124,6 +127,12 @@ class Primary:
         """The OCPP version of every station the workers hold (for the metrics)."""
         return [held.version for held in self.registry.holdings()]
 
+    def message_log(self) -> tuple[int, int, int]:
+        """Frames the workers' message logs wrote, dropped and failed to store, so far."""
+        totals = [self._message_log_gone, *(n.message_log for n in self._nodes.values())]
+        written, dropped, failed = (sum(column) for column in zip(*totals, strict=True))
+        return written, dropped, failed
+
     async def stop(self) -> None:
         if self._server is not None:
             self._server.close()
@@ -158,6 +167,11 @@ class Primary:
             pass
         finally:
             del self._nodes[node.key]
+            self._message_log_gone = (
+                self._message_log_gone[0] + node.message_log[0],
+                self._message_log_gone[1] + node.message_log[1],
+                self._message_log_gone[2] + node.message_log[2],
+            )
             node.pending.fail_all(f"worker {node.worker} went away before the station answered")
             await channel.close()
             lost = self.registry.held_by(node.key)
@@ -177,6 +191,7 @@ class Primary:
         elif isinstance(message, Answer):
             node.pending.settle(message)
         elif isinstance(message, Observed):
+            node.message_log = message.message_log
             if self._observe is not None:
                 self._observe(message)
         elif isinstance(message, Claim):

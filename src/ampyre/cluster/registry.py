@@ -11,7 +11,8 @@ shared store (e.g. Redis) would give the same answers to primaries on several ho
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 
@@ -22,10 +23,18 @@ class Holding:
     version: str
 
 
+class _Turn:
+    __slots__ = ("lock", "users")
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.users = 0
+
+
 class StationRegistry:
     def __init__(self) -> None:
         self._held: dict[str, Holding] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._locks: dict[str, _Turn] = {}
 
     def owner(self, station_id: str) -> Holding | None:
         return self._held.get(station_id)
@@ -39,15 +48,24 @@ class StationRegistry:
     def holdings(self) -> list[Holding]:
         return list(self._held.values())
 
-    def _lock(self, station_id: str) -> asyncio.Lock:
-        lock = self._locks.get(station_id)
-        if lock is None:
-            lock = self._locks[station_id] = asyncio.Lock()
-        return lock
+    @contextlib.asynccontextmanager
+    async def _turn(self, station_id: str) -> AsyncIterator[None]:
+        """One change of the station at a time; the lock is forgotten when nobody waits."""
+        turn = self._locks.get(station_id)
+        if turn is None:
+            turn = self._locks[station_id] = _Turn()
+        turn.users += 1
+        try:
+            async with turn.lock:
+                yield
+        finally:
+            turn.users -= 1
+            if turn.users == 0:
+                del self._locks[station_id]
 
     async def claim(self, station_id: str, node: int, version: str) -> int | None:
         """`node` holds the station now; return the node that held it before, if another."""
-        async with self._lock(station_id):
+        async with self._turn(station_id):
             before = self._held.get(station_id)
             self._held[station_id] = Holding(station_id, node, version)
             return before.node if before is not None and before.node != node else None
@@ -60,7 +78,7 @@ class StationRegistry:
     ) -> bool:
         """Forget the station if `node` still holds it, and run `then` before anyone may claim
         it again. False (and nothing run) when another node holds it now."""
-        async with self._lock(station_id):
+        async with self._turn(station_id):
             held = self._held.get(station_id)
             if held is None or held.node != node:
                 return False

@@ -69,6 +69,8 @@ class Observed(msgspec.Struct, tag="observed"):
 
     messages: list[tuple[str | None, str, str, str | None, float | None]]
     commits: list[float]
+    #: the worker's message log totals so far: frames written, dropped, failed
+    message_log: tuple[int, int, int] = (0, 0, 0)
 
 
 class Call(msgspec.Struct, tag="call"):

@@ -7,7 +7,7 @@ import asyncio
 import itertools
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import msgspec
@@ -51,8 +51,17 @@ class PrimaryGone(Exception):
 
 
 class WorkerChannel:
-    def __init__(self, path: str, worker: int, links: LinkRegistry) -> None:
+    def __init__(
+        self,
+        path: str,
+        worker: int,
+        links: LinkRegistry,
+        message_log: Callable[[], tuple[int, int, int]] = lambda: (0, 0, 0),
+    ) -> None:
+        """`message_log`: the worker's message log totals (written, dropped, failed)."""
         self.path = path
+        self._message_log = message_log
+        self._message_log_sent = (0, 0, 0)
         self.worker = worker
         self._links = links
         self._channel: Channel | None = None
@@ -146,10 +155,12 @@ class WorkerChannel:
             self._send(Answer(call.ref, payload=msgspec.json.encode(answer)))
 
     def _flush(self) -> None:
-        if self._messages or self._commits:
+        totals = self._message_log()
+        if self._messages or self._commits or totals != self._message_log_sent:
             messages, self._messages = self._messages, []
             commits, self._commits = self._commits, []
-            self._send(Observed(messages, commits))
+            self._message_log_sent = totals
+            self._send(Observed(messages, commits, totals))
 
     async def _flush_observed(self) -> None:
         while True:

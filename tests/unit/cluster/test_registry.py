@@ -41,3 +41,4 @@ async def test_a_release_by_a_node_that_lost_the_station_changes_nothing() -> No
     assert registry.held_by(2) == ["CS1"] and registry.held_by(1) == []
     assert await registry.release("CS1", 2) is True
     assert registry.owner("CS1") is None and len(registry) == 0
+    assert registry._locks == {}  # nothing kept per station once nobody waits
