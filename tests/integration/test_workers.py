@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -251,8 +252,22 @@ def test_sqlite_with_several_workers_is_refused(tmp_path: Any) -> None:
     assert "SQLite has a single writer" in done.stderr
 
 
+def ended(pid: int) -> bool:
+    """The process is gone, or a zombie nobody reaped yet (it ended)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return "\nState:\tZ" in status
+
+
 @on_postgres
-async def test_serve_stops_its_workers_on_sigterm(database_url: str) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+async def test_serve_stops_its_workers_and_workers_stop_without_it(
+    database_url: str, sig: signal.Signals
+) -> None:
+    """SIGTERM: the primary stops its workers and exits 0. SIGKILL: the workers see their
+    primary go and stop by themselves (no orphan keeps the port)."""
     serve = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -277,15 +292,25 @@ async def test_serve_stops_its_workers_on_sigterm(database_url: str) -> None:
                 if found:
                     pids = [int(pid) for pid in found.group(1).split(", ")]
         assert len(pids) == 2
-        serve.send_signal(signal.SIGTERM)
+        serve.send_signal(sig)
         async with asyncio.timeout(PATIENCE):
             rest = await serve.stderr.read()
-            assert await serve.wait() == 0, rest.decode()
-        assert b"stopped" in rest
-        for pid in pids:
-            with pytest.raises(ProcessLookupError):
-                os.kill(pid, 0)  # reaped by the primary before it exited
+            code = await serve.wait()
+        if sig == signal.SIGTERM:
+            assert code == 0, rest.decode()
+            assert b"stopped" in rest
+            assert all(ended(pid) for pid in pids)  # stopped before the primary exited
+        else:
+            assert code == -signal.SIGKILL
+
+            async def workers_ended() -> bool:
+                return all(ended(pid) for pid in pids)
+
+            await until(workers_ended, "the orphaned workers to stop")
     finally:
         if serve.returncode is None:
             serve.kill()
             await serve.wait()
+        for pid in pids:
+            if not ended(pid):
+                os.kill(pid, signal.SIGKILL)

@@ -206,12 +206,11 @@ class Primary:
             log.warning("worker %d sent an unexpected %s", node.worker, type(message).__name__)
 
     async def _claim(self, node: _Node, claim: Claim) -> None:
-        before = await self.registry.claim(claim.station_id, node.key, claim.version)
-        held_before = None if before is None else self._nodes.get(before)
-        if held_before is not None:
-            held_before.channel.send(
-                Drop(claim.station_id, "replaced by a new connection from the same station")
-            )
+        before = await self.registry.claim(claim.station_id, node.key, claim.version, claim.ref)
+        held_before = None if before is None else self._nodes.get(before.node)
+        if before is not None and held_before is not None:
+            reason = "replaced by a new connection from the same station"
+            held_before.channel.send(Drop(claim.station_id, reason, before.claim))
         node.channel.send(Granted(claim.ref))
 
     def _recorder(self, station_id: str) -> Callable[[], Awaitable[None]]:

@@ -21,6 +21,8 @@ class Holding:
     station_id: str
     node: int
     version: str
+    #: which of the node's claims (a node may claim a station again, e.g. on a reconnect)
+    claim: int = 0
 
 
 class _Turn:
@@ -63,12 +65,15 @@ class StationRegistry:
             if turn.users == 0:
                 del self._locks[station_id]
 
-    async def claim(self, station_id: str, node: int, version: str) -> int | None:
-        """`node` holds the station now; return the node that held it before, if another."""
+    async def claim(
+        self, station_id: str, node: int, version: str, claim: int = 0
+    ) -> Holding | None:
+        """`node` holds the station now (by its `claim`); return the holding this replaced
+        when another node held the station (that node must close its connection)."""
         async with self._turn(station_id):
             before = self._held.get(station_id)
-            self._held[station_id] = Holding(station_id, node, version)
-            return before.node if before is not None and before.node != node else None
+            self._held[station_id] = Holding(station_id, node, version, claim)
+            return before if before is not None and before.node != node else None
 
     async def release(
         self,

@@ -109,6 +109,8 @@ class Drop(msgspec.Struct, tag="drop"):
 
     station_id: str
     reason: str
+    #: close it only if this claim still holds it there (None: whichever connection it is)
+    claim: int | None = None
 
 
 Message = Hello | Ready | Claim | Granted | Release | Published | Observed | Call | Answer | Drop

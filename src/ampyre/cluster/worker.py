@@ -67,6 +67,8 @@ class WorkerChannel:
         self._channel: Channel | None = None
         self._refs = itertools.count(1)
         self._claims: dict[int, asyncio.Future[None]] = {}
+        #: station id → the claim its current connection here was granted by
+        self._claimed: dict[str, int] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._messages: list[tuple[str | None, str, str, str | None, float | None]] = []
         self._commits: list[float] = []
@@ -105,8 +107,10 @@ class WorkerChannel:
                 await future
         finally:
             self._claims.pop(ref, None)
+        self._claimed[station_id] = ref
 
     def release(self, station_id: str, record: bool) -> None:
+        self._claimed.pop(station_id, None)
         self._send(Release(station_id, record))
 
     async def run(self) -> None:
@@ -123,9 +127,7 @@ class WorkerChannel:
                     if future is not None and not future.done():
                         future.set_result(None)
                 elif isinstance(message, Drop):
-                    link = self._links.get(message.station_id)
-                    if link is not None:
-                        self._spawn(link.close(message.reason))
+                    self._drop(message)
         except ChannelClosed as exc:
             raise PrimaryGone(str(exc)) from None
         finally:
@@ -133,6 +135,15 @@ class WorkerChannel:
             for future in self._claims.values():
                 if not future.done():
                     future.set_exception(PrimaryGone("the primary went away"))
+
+    def _drop(self, drop: Drop) -> None:
+        """Close the station's connection here, unless it is newer than the claim dropped."""
+        link = self._links.get(drop.station_id)
+        if link is None:
+            return
+        if drop.claim is not None and self._claimed.get(drop.station_id) != drop.claim:
+            return  # the station connected here again since: that connection holds it now
+        self._spawn(link.close(drop.reason))
 
     async def close(self) -> None:
         if self._channel is not None:

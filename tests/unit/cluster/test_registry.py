@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from ampyre.cluster.registry import StationRegistry
+from ampyre.cluster.registry import Holding, StationRegistry
 
 
 async def test_a_claim_waits_until_a_release_of_the_same_station_is_recorded() -> None:
@@ -30,7 +30,9 @@ async def test_a_claim_waits_until_a_release_of_the_same_station_is_recorded() -
 async def test_a_release_by_a_node_that_lost_the_station_changes_nothing() -> None:
     registry = StationRegistry()
     await registry.claim("CS1", node=1, version="1.6")
-    assert await registry.claim("CS1", node=2, version="1.6") == 1  # node 1 must drop it
+    before = await registry.claim("CS1", node=2, version="1.6", claim=7)
+    assert before is not None and before.node == 1  # node 1 must close its connection
+    assert registry.owner("CS1") == Holding("CS1", 2, "1.6", 7)
     ran: list[bool] = []
 
     async def record() -> None:
