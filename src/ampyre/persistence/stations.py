@@ -61,6 +61,20 @@ def _save(db: Executor) -> Any:
     return statement.on_conflict_do_update(index_elements=[stations.c.id], set_=changed)
 
 
+def _connect(db: Executor) -> Any:
+    """Mark a station connected, creating the record of a newcomer (unregistered)."""
+    statement = db.insert(stations)
+    changed: dict[str, Any] = {name: statement.excluded[name] for name in _CONNECTED}
+    changed["created_at"] = func.coalesce(stations.c.created_at, statement.excluded.created_at)
+    return statement.on_conflict_do_update(index_elements=[stations.c.id], set_=changed)
+
+
+_CONNECTED = ("connected", "ocpp_version", "last_seen")
+_GET_MANY = select(stations).where(stations.c.id.in_(bindparam("stations", expanding=True)))
+#: ids per SELECT ... IN (well below SQLite's limit of bound parameters)
+_CHUNK = 500
+
+
 class SqlStationRepository:
     def __init__(self, executor: Executor) -> None:
         self._db = executor
@@ -72,6 +86,24 @@ class SqlStationRepository:
 
     async def save(self, station: Station) -> None:
         await self._db.execute(self._db.prepared(_save), _values(station))
+
+    async def record_connects(
+        self, connects: Sequence[tuple[str, str, datetime]]
+    ) -> dict[str, Station]:
+        rows = [
+            {"id": station_id, "ocpp_version": version, "connected": True, "last_seen": now,
+             "created_at": now, "registered": False}
+            for station_id, version, now in connects
+        ]  # fmt: skip
+        await self._db.execute(self._db.prepared(_connect), rows)
+        ids = list(dict.fromkeys(station_id for station_id, _, _ in connects))
+        stored: dict[str, Station] = {}
+        for start in range(0, len(ids), _CHUNK):
+            result = await self._db.execute(_GET_MANY, {"stations": ids[start : start + _CHUNK]})
+            for row in result:
+                station = _station(row)
+                stored[station.id] = station
+        return stored
 
     async def mark_connected(
         self, station_id: str, connected: bool, ocpp_version: str | None, now: datetime

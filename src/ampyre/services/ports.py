@@ -54,6 +54,14 @@ class StationRepository(Protocol):
         (`registered`, `description`: see `change`) and the creation time."""
         ...
 
+    async def record_connects(
+        self, connects: Sequence[tuple[str, str, datetime]]
+    ) -> dict[str, Station]:
+        """Each (station id, OCPP version, time): mark the station connected with that
+        version, heard from at that time, creating the record of a newcomer (unregistered);
+        the stored records by id."""
+        ...
+
     async def mark_connected(
         self, station_id: str, connected: bool, ocpp_version: str | None, now: datetime
     ) -> None:

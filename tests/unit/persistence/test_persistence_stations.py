@@ -103,3 +103,24 @@ async def test_connection_state(database: Database) -> None:
         for station_id in ("A", "B"):
             stored = await uow.stations.get(station_id)
             assert stored is not None and not stored.connected
+
+
+async def test_record_connects_creates_newcomers_and_keeps_what_is_known(
+    database: Database,
+) -> None:
+    async with database.unit_of_work() as uow:
+        await uow.stations.save(dataclasses.replace(full_station(), connected=False))
+        await uow.commit()
+    async with database.unit_of_work() as uow:
+        stored = await uow.stations.record_connects(
+            [("NEW", "1.6", at(1)), ("CS1", "1.6", at(20)), ("NEW", "2.0.1", at(2))]
+        )
+        await uow.commit()
+    newcomer = Station(
+        id="NEW", ocpp_version="2.0.1", connected=True, last_seen=at(2), created_at=at(1)
+    )
+    known = dataclasses.replace(full_station(), ocpp_version="1.6", last_seen=at(20))
+    assert stored == {"NEW": newcomer, "CS1": known}
+    async with database.unit_of_work() as uow:
+        assert await uow.stations.get("NEW") == newcomer
+        assert await uow.stations.get("CS1") == known

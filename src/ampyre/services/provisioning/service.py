@@ -13,6 +13,7 @@ from ampyre.domain.station import (
     Station,
 )
 from ampyre.services.ports import EventPublisher, UnitOfWorkFactory
+from ampyre.services.provisioning.connects import ConnectRecords
 
 
 class ProvisioningService:
@@ -26,6 +27,7 @@ class ProvisioningService:
         events: EventPublisher,
     ) -> None:
         self._uow = uow
+        self._connects = ConnectRecords(uow)
         self._events = events
         self.policy = policy
         self.heartbeat_interval = heartbeat_interval
@@ -76,16 +78,9 @@ class ProvisioningService:
 
     async def connected(self, station_id: str, ocpp_version: str, now: datetime) -> Station:
         """A station opened a connection: load what the database knows, creating the record of
-        a newcomer so that it shows up (unregistered) for the operator."""
-        async with self._uow() as uow:
-            station = await uow.stations.get(station_id)
-            if station is None:
-                station = Station(id=station_id, created_at=now)
-            station.connected = True
-            station.ocpp_version = ocpp_version
-            station.last_seen = now
-            await uow.stations.save(station)
-            await uow.commit()
+        a newcomer so that it shows up (unregistered) for the operator. Stored together with
+        the other stations connecting at the same time (`ConnectRecords`)."""
+        station = await self._connects.record(station_id, ocpp_version, now)
         self._events.publish(
             Event(EventKind.STATION_CONNECTED, station_id, now, {"ocpp_version": ocpp_version})
         )
