@@ -55,6 +55,7 @@ class _Plan:
         "metadata",
         "processed",
         "processors",
+        "result_processed",
         "result_processors",
         "returns_rows",
         "sql",
@@ -85,6 +86,8 @@ class _Plan:
         self.result_processors: list[Callable[[Any], Any] | None] = [
             column.type._cached_result_processor(dialect, None) for column in columns
         ]
+        #: (position, processor) of the result columns that need processing
+        self.result_processed = [(i, p) for i, p in enumerate(self.result_processors) if p]
         self.metadata = SimpleResultMetaData(
             [column.keyname for column in columns],
             extra=[column.objects for column in columns],
@@ -116,15 +119,18 @@ class _Plan:
             out.append(value if process is None else process(value))
         return tuple(out)
 
-    def rows(self, cursor: sqlite3.Cursor) -> list[tuple[Any, ...]]:
-        raw = cursor.fetchall()
-        processors = self.result_processors
-        if not any(processors):
+    def rows(self, cursor: sqlite3.Cursor) -> list[Sequence[Any]]:
+        raw: list[Sequence[Any]] = cursor.fetchall()
+        processed = self.result_processed
+        if not processed:
             return raw
-        return [
-            tuple(v if p is None else p(v) for v, p in zip(row, processors, strict=True))
-            for row in raw
-        ]
+        rows: list[Sequence[Any]] = []
+        for row in raw:
+            values = list(row)
+            for index, process in processed:
+                values[index] = process(values[index])
+            rows.append(values)
+        return rows
 
 
 def _plan(statement: ClauseElement, dialect: Dialect, keys: list[str], many: bool) -> _Plan | None:

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select, update
+from sqlalchemy import bindparam, select, update
 
 from ampyre.domain.authorization import IdToken
 from ampyre.domain.errors import Conflict, NotFound
@@ -34,6 +34,8 @@ _BY_START_KEY = select(transactions).where(
     transactions.c.station_id == bindparam("station"),
     transactions.c.start_key == bindparam("key"),
 )
+#: the columns of the SELECTs above, in their order
+_COLUMNS = tuple(_BY_ID.selected_columns.keys())
 # SET takes the columns given in the parameters.
 _UPDATE = update(transactions).where(transactions.c.id == bindparam("tx_id"))
 
@@ -71,7 +73,7 @@ class SqlTransactionRepository:
     def __init__(self, executor: Executor) -> None:
         self._db = executor
         #: id -> the stored values as this unit of work last read or wrote them
-        self._stored: dict[int, Mapping[Any, Any]] = {}
+        self._stored: dict[int, dict[str, Any]] = {}
 
     def forget(self) -> None:
         """Drop what was read: after a commit, other units may change the rows."""
@@ -208,20 +210,21 @@ class SqlTransactionRepository:
             statement = statement.where(c.id > query.after_id)
         order = c.id if query.oldest_first else c.id.desc()
         result = await self._db.execute(statement.order_by(order).limit(query.limit))
-        return [_transaction(row) for row in result]
+        return [_transaction(row._mapping) for row in result]
 
     async def _one(self, statement: Any, parameters: dict[str, Any]) -> Transaction | None:
         row = (await self._db.execute(statement, parameters)).one_or_none()
         if row is None:
             return None
-        self._stored[int(row.id)] = row._mapping
-        return _transaction(row)
+        stored = dict(zip(_COLUMNS, row, strict=True))
+        self._stored[int(stored["id"])] = stored
+        return _transaction(stored)
 
     async def _many(self, *where: Any) -> list[Transaction]:
         result = await self._db.execute(
             select(transactions).where(*where).order_by(transactions.c.id)
         )
-        return [_transaction(row) for row in result]
+        return [_transaction(row._mapping) for row in result]
 
 
 _SAMPLE_FIELDS = tuple(field.name for field in dataclasses.fields(SampledValue))
@@ -232,9 +235,13 @@ def _sample(sample: SampledValue) -> dict[str, Any]:
     return {name: getattr(sample, name) for name in _SAMPLE_FIELDS}
 
 
+#: json.dumps(sort_keys=True, separators=(",", ":")) without building an encoder per call
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+
+
 def _digest(samples: Sequence[dict[str, Any]]) -> str:
     """sha256 of the samples, independent of their order and of JSON spelling."""
-    canonical = sorted(json.dumps(s, sort_keys=True, separators=(",", ":")) for s in samples)
+    canonical = sorted(map(_CANONICAL.encode, samples))
     return hashlib.sha256("\n".join(canonical).encode()).hexdigest()
 
 
@@ -264,8 +271,7 @@ def _values(transaction: Transaction) -> dict[str, Any]:
     }
 
 
-def _transaction(row: Row[Any]) -> Transaction:
-    m = row._mapping
+def _transaction(m: Mapping[Any, Any]) -> Transaction:
     token = None if m["id_token"] is None else IdToken(m["id_token"], m["id_token_type"])
     return Transaction(
         id=int(m["id"]),
