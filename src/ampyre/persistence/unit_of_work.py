@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
@@ -48,6 +49,28 @@ if TYPE_CHECKING:
     from ampyre.persistence.database import Database
 
 
+#: the repositories of a unit of work, by attribute
+_REPOSITORIES: dict[str, Callable[[Executor], object]] = {
+    "stations": SqlStationRepository,
+    "statuses": SqlStatusRepository,
+    "id_tokens": SqlIdTokenRepository,
+    "transactions": SqlTransactionRepository,
+    "reports": SqlReportRepository,
+    "api_tokens": SqlApiTokenRepository,
+    "message_log": SqlMessageLogRepository,
+    "commands": SqlCommandRepository,
+    "webhooks": SqlWebhookRepository,
+    "charging_profiles": SqlChargingProfileRepository,
+    "configuration": SqlConfigurationRepository,
+    "reservations": SqlReservationRepository,
+    "local_lists": SqlLocalListRepository,
+    "monitors": SqlMonitorRepository,
+    "display_messages": SqlDisplayMessageRepository,
+    "stored_files": SqlStoredFileRepository,
+    "certificates": SqlCertificateRepository,
+}
+
+
 class SqlUnitOfWork:
     """`async with` opens a transaction; leaving the block without `commit()` rolls it back.
 
@@ -77,6 +100,20 @@ class SqlUnitOfWork:
     stored_files: StoredFileRepository
     certificates: CertificateRepository
 
+    if not TYPE_CHECKING:  # mypy sees the attributes declared above
+
+        def __getattr__(self, name: str) -> object:
+            """Make a repository on its first use: most units of work need one or two."""
+            make = _REPOSITORIES.get(name)
+            if make is None:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            executor = self.__dict__.get("_executor")
+            if executor is None:
+                raise RuntimeError(f"uow.{name} outside the unit of work's `async with` block")
+            repository = make(executor)
+            setattr(self, name, repository)
+            return repository
+
     def __init__(self, database: Database) -> None:
         self._database = database
         self._executor: Executor | None = None
@@ -89,23 +126,6 @@ class SqlUnitOfWork:
         executor = self._database.executor()
         await executor.enter()
         self._executor = executor
-        self.stations = SqlStationRepository(executor)
-        self.statuses = SqlStatusRepository(executor)
-        self.id_tokens = SqlIdTokenRepository(executor)
-        self.transactions = self._sessions = SqlTransactionRepository(executor)
-        self.reports = SqlReportRepository(executor)
-        self.api_tokens = SqlApiTokenRepository(executor)
-        self.message_log = SqlMessageLogRepository(executor)
-        self.commands = SqlCommandRepository(executor)
-        self.webhooks = SqlWebhookRepository(executor)
-        self.charging_profiles = SqlChargingProfileRepository(executor)
-        self.configuration = SqlConfigurationRepository(executor)
-        self.reservations = SqlReservationRepository(executor)
-        self.local_lists = SqlLocalListRepository(executor)
-        self.monitors = SqlMonitorRepository(executor)
-        self.display_messages = SqlDisplayMessageRepository(executor)
-        self.stored_files = SqlStoredFileRepository(executor)
-        self.certificates = SqlCertificateRepository(executor)
         return self
 
     async def __aexit__(
@@ -121,7 +141,9 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         if self._executor is None:
             raise RuntimeError("commit() outside the unit of work's `async with` block")
-        self._sessions.forget()
+        sessions = self.__dict__.get("transactions")
+        if isinstance(sessions, SqlTransactionRepository):
+            sessions.forget()
         observer = self._database.commit_observer
         if observer is None:
             await self._executor.commit()

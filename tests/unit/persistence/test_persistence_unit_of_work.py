@@ -117,3 +117,18 @@ async def test_a_unit_of_work_is_entered_once(database: Database) -> None:
     with pytest.raises(RuntimeError):
         async with uow:
             pass
+
+
+async def test_repositories_are_made_on_first_use_inside_the_block(database: Database) -> None:
+    uow = database.unit_of_work()
+    with pytest.raises(RuntimeError, match="outside"):
+        _ = uow.stations
+    async with uow:
+        first = uow.transactions
+        assert uow.transactions is first  # one per unit of work
+        assert await uow.transactions.get(1) is None
+        assert await uow.stations.get("nobody") is None
+        with pytest.raises(AttributeError):
+            _ = uow.no_such_repository  # type: ignore[attr-defined]
+    with pytest.raises(RuntimeError, match="outside"):
+        _ = uow.statuses
