@@ -153,6 +153,8 @@ class Metrics:
         )
         self.registry.register(_Live(links, recorder, remote_versions, remote_log))
         self._actions: set[str] = set()
+        #: answer_seconds.labels(action, answered_by), kept
+        self._answer_children: dict[tuple[str, str], Histogram] = {}
 
     def _action(self, action: str | None) -> str:
         if action is None:
@@ -170,16 +172,33 @@ class Metrics:
         )
 
     def observe_frames(self, frames: Sequence[FrameCount]) -> None:
-        """Count frames described elsewhere (here, or in a worker process)."""
+        """Count frames described elsewhere (here, or in a worker process).
+
+        Counters are added up per label set first (one `labels().inc(n)` each per batch);
+        the answer-time histogram's children are kept, as `labels()` costs more than the
+        observation.
+        """
         error = FrameKind.ERROR.value
+        counts: Tally[tuple[str, str, str]] = Tally()
+        errors: Tally[tuple[str, str]] = Tally()
+        answers = self._answer_children
         for raw_action, direction, kind, error_code, answer_ms in frames:
             action = self._action(raw_action)
-            self.messages.labels(action, direction, kind).inc()
+            counts[action, direction, kind] += 1
             if kind == error:
-                self.call_errors.labels((error_code or "")[:64], direction).inc()
+                errors[(error_code or "")[:64], direction] += 1
             if answer_ms is not None:
                 answered_by = "csms" if direction == "out" else "station"
-                self.answer_seconds.labels(action, answered_by).observe(answer_ms / 1000.0)
+                child = answers.get((action, answered_by))
+                if child is None:
+                    child = answers[action, answered_by] = self.answer_seconds.labels(
+                        action, answered_by
+                    )
+                child.observe(answer_ms / 1000.0)
+        for labels, n in counts.items():
+            self.messages.labels(*labels).inc(n)
+        for error_labels, n in errors.items():
+            self.call_errors.labels(*error_labels).inc(n)
 
     def observe_commit(self, seconds: float) -> None:
         self.commit_seconds.observe(seconds)
