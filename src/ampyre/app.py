@@ -260,6 +260,8 @@ class Application:
         self.http = HttpServer(self.api, settings.host, settings.http_port)
 
     async def start(self, migrate: bool = False) -> None:
+        if self.cluster is not None:
+            self._reserve_port()  # before any start-up duty: a port in use changes nothing
         if migrate:
             await self.database.upgrade()
         elif await self.database.current_revision() != head_revision():
@@ -344,16 +346,32 @@ class Application:
             return int(self._reserved.getsockname()[1])
         return self.server.bound_port
 
-    async def _start_workers(self) -> None:
-        """Reserve the OCPP-J port, start the workers on it and wait until they listen."""
-        assert self.cluster is not None
+    def _reserve_port(self) -> None:
+        """Hold the OCPP-J port for the workers: bound with SO_REUSEPORT, never listening.
+
+        First a plain bind: SO_REUSEPORT alone would let us join another server of the same
+        user on that port (say a second `ampyre serve --workers N`), splitting its stations.
+        """
         settings = self.settings
         family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+        if settings.port != 0:
+            with socket.socket(family, socket.SOCK_STREAM) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                probe.bind((settings.host, settings.port))  # OSError: someone has the port
         self._reserved = socket.socket(family, socket.SOCK_STREAM)
-        # bound, never listening: holds the port for the workers (same user, SO_REUSEPORT)
         self._reserved.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._reserved.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        self._reserved.bind((settings.host, settings.port))
+        try:
+            self._reserved.bind((settings.host, settings.port))
+        except OSError:
+            self._reserved.close()
+            self._reserved = None
+            raise
+
+    async def _start_workers(self) -> None:
+        """Start the workers on the reserved port and wait until they listen."""
+        assert self.cluster is not None
+        settings = self.settings
         await self.cluster.start()
         worker_settings = settings.model_copy(update={"workers": 1, "port": self.port})
         env = {**os.environ, WORKER_SETTINGS_ENV: worker_settings.model_dump_json()}

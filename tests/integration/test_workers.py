@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -232,6 +233,25 @@ async def test_a_command_to_a_station_no_worker_holds_is_refused(
     )
     assert response.status_code == 409, response.text
     assert "not connected" in response.json()["detail"]
+
+
+@on_postgres
+async def test_a_second_server_cannot_join_the_workers_port(
+    cluster: Application, database_url: str
+) -> None:
+    """SO_REUSEPORT would let any server of the same user share the port: the primary makes
+    sure nobody has it first (a second `--workers 2` must not take half the stations)."""
+    second = Application(make_settings(database_url, workers=2, port=cluster.port))
+    try:
+        with pytest.raises(OSError):
+            await second.start()
+    finally:
+        await second.webhook_http.aclose()
+        await second.soap_http.aclose()
+        await second.database.close()
+        shutil.rmtree(second._cluster_dir, ignore_errors=True)
+    assert cluster.cluster is not None
+    assert [(n.worker, n.ready) for n in cluster.cluster.nodes()] == [(1, True), (2, True)]
 
 
 async def _holds_none(api: httpx.AsyncClient) -> bool:
