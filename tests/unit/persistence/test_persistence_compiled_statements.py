@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from persistence_builders import at, meter_value, transaction
 from sqlalchemy import bindparam, select
+from sqlalchemy.exc import MultipleResultsFound
 
 from ampyre.domain.errors import Conflict
 from ampyre.domain.station import Station
@@ -122,3 +123,42 @@ async def test_a_value_its_type_refuses_raises_as_on_sqlalchemy(database: Databa
                 await uow.stations.touch("N", datetime(2025, 1, 1))  # no tzinfo
             errors.append(type(caught.value))
     assert errors[0] is errors[1] is errors[2]
+
+
+async def test_fast_results_read_as_sqlalchemy_results_do(database: Database) -> None:
+    """Each way of reading gives what SQLAlchemy's own result gives, once."""
+    async with database.unit_of_work() as uow:
+        for name in ("A", "B", "C"):
+            await uow.stations.save(Station(id=name))
+        await uow.commit()
+    by_prefix = select(stations.c.id, stations.c.vendor).where(stations.c.id >= bindparam("low"))
+    by_prefix = by_prefix.order_by(stations.c.id)
+    executor = database.executor()
+    await executor.enter()
+    try:
+
+        async def run(low: str) -> Any:
+            return await executor.execute(by_prefix, {"low": low})
+
+        slow = (await run("A")).all()  # the first execution of a statement object
+        before = compiled(database).fast
+        fast = await run("A")
+        assert fast.all() == slow and fast.all() == []
+        assert [row._mapping for row in slow] == [row._mapping for row in (await run("A")).all()]
+        assert (await run("A")).first() == slow[0]
+        assert (await run("C")).one_or_none() == slow[2]
+        assert (await run("D")).one_or_none() is None
+        assert (await run("C")).scalar_one_or_none() == "C"
+        assert (await run("D")).scalar_one_or_none() is None
+        with pytest.raises(MultipleResultsFound):
+            (await run("B")).one_or_none()
+        with pytest.raises(MultipleResultsFound):
+            (await run("B")).scalar_one_or_none()
+        iterated = await run("A")
+        assert list(iterated) == slow and iterated.all() == []
+        fetched = await run("A")
+        assert fetched.fetchone() == slow[0] and fetched.all() == slow[1:]
+        assert (await run("A")).scalars().all() == ["A", "B", "C"]
+        assert compiled(database).fast == before + 12
+    finally:
+        await executor.leave(failing=False)
