@@ -61,8 +61,9 @@ WANTED_FDS = 65_536
 
 
 def _max_fds() -> None:
-    """In the child: raise the fd limit to WANTED_FDS where allowed (root may raise the hard
-    limit), else the soft limit to the hard one (10,000 stations, 10,000 fds)."""
+    """In the child: raise the fd limit to WANTED_FDS where allowed (raising the hard limit
+    needs CAP_SYS_RESOURCE), else the soft limit to the hard one (10,000 stations, 10,000
+    fds)."""
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard != resource.RLIM_INFINITY and hard < WANTED_FDS:
         try:
