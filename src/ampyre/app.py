@@ -112,10 +112,9 @@ class Application:
         self.cluster: Primary | None = None
         self.supervisor: Supervisor | None = None
         self._reserved: socket.socket | None = None
+        self._cluster_dir: str | None = None
         if settings.workers > 1:
-            self._cluster_dir = tempfile.mkdtemp(prefix="ampyre-cluster-")
             self.cluster = Primary(
-                path=os.path.join(self._cluster_dir, "primary.sock"),
                 tables=CSMS_TABLES,
                 call_timeout=settings.call_timeout,
                 publish=self.events.publish,
@@ -260,8 +259,17 @@ class Application:
         self.http = HttpServer(self.api, settings.host, settings.http_port)
 
     async def start(self, migrate: bool = False) -> None:
-        if self.cluster is not None:
-            self._reserve_port()  # before any start-up duty: a port in use changes nothing
+        if self.cluster is None:
+            await self._start(migrate)
+            return
+        self._reserve_port()  # before any start-up duty: a port in use changes nothing
+        try:
+            await self._start(migrate)
+        except BaseException:
+            await self._stop_workers()
+            raise
+
+    async def _start(self, migrate: bool) -> None:
         if migrate:
             await self.database.upgrade()
         elif await self.database.current_revision() != head_revision():
@@ -372,7 +380,8 @@ class Application:
         """Start the workers on the reserved port and wait until they listen."""
         assert self.cluster is not None
         settings = self.settings
-        await self.cluster.start()
+        self._cluster_dir = tempfile.mkdtemp(prefix="ampyre-cluster-")
+        await self.cluster.start(os.path.join(self._cluster_dir, "primary.sock"))
         worker_settings = settings.model_copy(update={"workers": 1, "port": self.port})
         env = {**os.environ, WORKER_SETTINGS_ENV: worker_settings.model_dump_json()}
         path = self.cluster.path
@@ -390,6 +399,20 @@ class Application:
                 f"the {settings.workers} OCPP-J workers did not start within "
                 f"{WORKERS_START_TIMEOUT:g} s (see their log lines above)"
             ) from None
+
+    async def _stop_workers(self) -> None:
+        """Stop the workers, close their channel, free the port (also after a failed start)."""
+        if self.supervisor is not None:
+            await self.supervisor.stop()
+            self.supervisor = None
+        if self.cluster is not None:
+            await self.cluster.stop()
+        if self._cluster_dir is not None:
+            shutil.rmtree(self._cluster_dir, ignore_errors=True)
+            self._cluster_dir = None
+        if self._reserved is not None:
+            self._reserved.close()
+            self._reserved = None
 
     async def _disconnected(self, station_id: str) -> None:
         await self.services.provisioning.disconnected(station_id, self.clock.now())
@@ -419,15 +442,10 @@ class Application:
         await self.http.stop()
         await self.soap.close()
         await self.soap_http.aclose()
-        if self.supervisor is not None:
-            await self.supervisor.stop()  # their stations' disconnects still reach us
-        if self.cluster is not None:
-            await self.cluster.stop()
-            shutil.rmtree(self._cluster_dir, ignore_errors=True)
-        if self._reserved is not None:
-            self._reserved.close()
         if self.cluster is None:
             await self.server.stop()
+        else:
+            await self._stop_workers()  # their stations' disconnects still reach us
         # after the stations (no more events), before the database
         await self.webhooks.close()
         await self.webhook_http.aclose()

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import shutil
 import signal
 
 from ampyre.clock import SystemClock
@@ -99,6 +100,10 @@ class Worker:
             with contextlib.suppress(PrimaryGone):
                 primary.result()
             log.error("worker %d: the primary went away; stopping", self.index)
+            # nobody else will remove the primary's socket directory now
+            directory = os.path.dirname(self.channel.path)
+            if os.path.basename(directory).startswith("ampyre-cluster-"):
+                shutil.rmtree(directory, ignore_errors=True)
         stopping.cancel()
         await self.server.stop()  # the stations' disconnects go to the primary
         await self.recorder.close()

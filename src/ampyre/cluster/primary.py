@@ -66,7 +66,6 @@ class Primary:
     def __init__(
         self,
         *,
-        path: str,
         tables: Mapping[OcppVersion, ActionTable],
         call_timeout: float,
         publish: Callable[[Event], None],
@@ -74,7 +73,8 @@ class Primary:
         observe: Callable[[Observed], None] | None = None,
         registry: StationRegistry | None = None,
     ) -> None:
-        self.path = path
+        #: the Unix socket the workers connect to (set by `start`)
+        self.path = ""
         self.registry = registry or StationRegistry()
         self._tables = tables
         self._call_timeout = call_timeout
@@ -89,7 +89,9 @@ class Primary:
         #: the message log totals of workers gone (counters never go down)
         self._message_log_gone = (0, 0, 0)
 
-    async def start(self) -> None:
+    async def start(self, path: str) -> None:
+        """Listen on `path` (in a directory only this user may enter)."""
+        self.path = path
         self._server = await asyncio.start_unix_server(self._serve, path=self.path)
         os.chmod(self.path, 0o600)
 
