@@ -176,7 +176,7 @@ class PicowsLink(JsonLink, WSListener):
             self._continue(frame)
         elif kind is _CLOSE:
             if not transport.is_close_frame_sent:
-                # the peer closes: answer with its code (none when it gave none), then go
+                # the peer closes: answer with its code (1000 when it gave none), then go
                 code = frame.get_close_code() if frame.payload_size >= 2 else None
                 if code is None:
                     transport.send_close(WSCloseCode.OK)
