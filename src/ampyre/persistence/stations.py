@@ -96,7 +96,10 @@ class SqlStationRepository:
             for station_id, version, now in connects
         ]  # fmt: skip
         await self._db.execute(self._db.prepared(_connect), rows)
-        ids = list(dict.fromkeys(station_id for station_id, _, _ in connects))
+        return await self.get_many([station_id for station_id, _, _ in connects])
+
+    async def get_many(self, station_ids: Sequence[str]) -> dict[str, Station]:
+        ids = list(dict.fromkeys(station_ids))
         stored: dict[str, Station] = {}
         for start in range(0, len(ids), _CHUNK):
             result = await self._db.execute(_GET_MANY, {"stations": ids[start : start + _CHUNK]})
@@ -104,6 +107,10 @@ class SqlStationRepository:
                 station = _station(row)
                 stored[station.id] = station
         return stored
+
+    async def save_many(self, many: Sequence[Station]) -> None:
+        if many:
+            await self._db.execute(self._db.prepared(_save), [_values(s) for s in many])
 
     async def mark_connected(
         self, station_id: str, connected: bool, ocpp_version: str | None, now: datetime

@@ -54,6 +54,14 @@ class StationRepository(Protocol):
         (`registered`, `description`: see `change`) and the creation time."""
         ...
 
+    async def get_many(self, station_ids: Sequence[str]) -> dict[str, Station]:
+        """The stored records of those stations, by id (unknown ids are left out)."""
+        ...
+
+    async def save_many(self, many: Sequence[Station]) -> None:
+        """`save` each, in order."""
+        ...
+
     async def record_connects(
         self, connects: Sequence[tuple[str, str, datetime]]
     ) -> dict[str, Station]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from datetime import datetime
 
 from ampyre.domain.events import Event, EventKind
@@ -12,8 +14,15 @@ from ampyre.domain.station import (
     RegistrationStatus,
     Station,
 )
-from ampyre.services.ports import EventPublisher, UnitOfWorkFactory
-from ampyre.services.provisioning.connects import ConnectRecords
+from ampyre.services.ports import EventPublisher, UnitOfWork, UnitOfWorkFactory
+from ampyre.services.provisioning.connects import StoredTogether
+
+
+async def _store_connects(
+    uow: UnitOfWork, connects: Sequence[tuple[str, str, datetime]]
+) -> list[Station]:
+    stored = await uow.stations.record_connects(connects)
+    return [stored[station_id] for station_id, _, _ in connects]
 
 
 class ProvisioningService:
@@ -27,7 +36,9 @@ class ProvisioningService:
         events: EventPublisher,
     ) -> None:
         self._uow = uow
-        self._connects = ConnectRecords(uow)
+        #: connects and boots of stations arriving together share a unit of work
+        self._connects = StoredTogether(uow, _store_connects)
+        self._boots = StoredTogether(uow, self._store_boots)
         self._events = events
         self.policy = policy
         self.heartbeat_interval = heartbeat_interval
@@ -46,25 +57,38 @@ class ProvisioningService:
         self, station_id: str, ocpp_version: str, info: BootInfo, now: datetime
     ) -> tuple[BootDecision, Station]:
         """Decide a BootNotification and store what the station said about itself."""
-        async with self._uow() as uow:
-            station = await uow.stations.get(station_id)
-            status = self._status_for(station)
-            if station is None:
-                station = Station(id=station_id, created_at=now)
-            station.ocpp_version = ocpp_version
-            station.boot = info
-            station.registration_status = status
-            station.last_boot = now
-            station.last_seen = now
-            station.connected = True
-            await uow.stations.save(station)
-            await uow.commit()
+        station = await self._boots.submit((station_id, ocpp_version, info, now))
+        status = station.registration_status or self._status_for(station)  # always set
         interval = (
             self.heartbeat_interval
             if status is RegistrationStatus.ACCEPTED
             else self.retry_interval
         )
         return BootDecision(status, interval, now), station
+
+    async def _store_boots(
+        self, uow: UnitOfWork, boots: Sequence[tuple[str, str, BootInfo, datetime]]
+    ) -> list[Station]:
+        """Decide each boot on the stored record (or the one just decided in this batch)."""
+        known = await uow.stations.get_many([station_id for station_id, *_ in boots])
+        stored = []
+        for station_id, ocpp_version, info, now in boots:
+            previous = known.get(station_id)
+            station = (
+                Station(id=station_id, created_at=now)
+                if previous is None
+                else dataclasses.replace(previous)
+            )
+            station.registration_status = self._status_for(previous)
+            station.ocpp_version = ocpp_version
+            station.boot = info
+            station.last_boot = now
+            station.last_seen = now
+            station.connected = True
+            known[station_id] = station
+            stored.append(station)
+        await uow.stations.save_many(stored)
+        return stored
 
     async def get(self, station_id: str) -> Station | None:
         async with self._uow() as uow:
@@ -80,7 +104,7 @@ class ProvisioningService:
         """A station opened a connection: load what the database knows, creating the record of
         a newcomer so that it shows up (unregistered) for the operator. Stored together with
         the other stations connecting at the same time (`ConnectRecords`)."""
-        station = await self._connects.record(station_id, ocpp_version, now)
+        station = await self._connects.submit((station_id, ocpp_version, now))
         self._events.publish(
             Event(EventKind.STATION_CONNECTED, station_id, now, {"ocpp_version": ocpp_version})
         )
