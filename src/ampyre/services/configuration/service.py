@@ -16,7 +16,7 @@ from ampyre.domain.configuration import (
     SettingSource,
     StoredSetting,
 )
-from ampyre.domain.errors import NotFound
+from ampyre.services.known_station import ensure_known
 from ampyre.services.ports import UnitOfWork, UnitOfWorkFactory
 
 #: what a get answers for keys the station does not have (any more)
@@ -93,6 +93,6 @@ class ConfigurationService:
     async def stored(self, station_id: str) -> list[StoredSetting]:
         async with self._uow() as uow:
             settings = await uow.configuration.list(station_id)
-            if not settings and await uow.stations.get(station_id) is None:
-                raise NotFound(f"no station {station_id!r} is known")
+            if not settings:
+                await ensure_known(uow, station_id)
         return settings

@@ -17,7 +17,7 @@ from ampyre.domain.device_model import (
     SetVariableMonitoring,
     StoredMonitor,
 )
-from ampyre.domain.errors import NotFound
+from ampyre.services.known_station import ensure_known
 from ampyre.services.ports import UnitOfWork, UnitOfWorkFactory
 
 ACCEPTED = "Accepted"
@@ -76,6 +76,6 @@ class MonitoringService:
     async def monitors(self, station_id: str, active_only: bool = True) -> list[StoredMonitor]:
         async with self._uow() as uow:
             found = await uow.monitors.list(station_id, active_only)
-            if not found and await uow.stations.get(station_id) is None:
-                raise NotFound(f"no station {station_id!r} is known")
+            if not found:
+                await ensure_known(uow, station_id)
         return found

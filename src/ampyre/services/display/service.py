@@ -16,8 +16,8 @@ from ampyre.domain.display import (
     SetDisplayMessage,
     StoredDisplayMessage,
 )
-from ampyre.domain.errors import NotFound
 from ampyre.services.commands.sessions import ended_at, session_ref, sessions_ended
+from ampyre.services.known_station import ensure_known
 from ampyre.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 
@@ -59,8 +59,8 @@ class DisplayService:
         ends_at, is shown `ended` (the station removes it then)."""
         async with self._uow() as uow:
             found = await uow.display_messages.list(station_id, set_only=False)
-            if not found and await uow.stations.get(station_id) is None:
-                raise NotFound(f"no station {station_id!r} is known")
+            if not found:
+                await ensure_known(uow, station_id)
             over = await sessions_ended(
                 uow, (s.transaction_id for s in found if s.state is DisplayState.SET)
             )

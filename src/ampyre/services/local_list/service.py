@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ampyre.domain.commands import Command, CommandRecord, CommandReply
-from ampyre.domain.errors import NotFound
 from ampyre.domain.local_list import GetLocalListVersion, LocalList, LocalListEntry, SendLocalList
+from ampyre.services.known_station import ensure_known
 from ampyre.services.ports import UnitOfWork, UnitOfWorkFactory
 
 #: at most this many operator tokens go into a list built from the id tokens table
@@ -65,6 +65,6 @@ class LocalListService:
     async def get(self, station_id: str) -> LocalList:
         async with self._uow() as uow:
             found = await uow.local_lists.get(station_id)
-            if found.updated_at is None and await uow.stations.get(station_id) is None:
-                raise NotFound(f"no station {station_id!r} is known")
+            if found.updated_at is None:
+                await ensure_known(uow, station_id)
         return found

@@ -17,6 +17,7 @@ from ampyre.domain.reservations import (
     ReservationState,
     ReserveNow,
 )
+from ampyre.services.known_station import ensure_known
 from ampyre.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 #: 2.0.1 ReservationStatusUpdate statuses
@@ -97,8 +98,8 @@ class ReservationService:
             await uow.reservations.expire(station_id, self._clock.now())
             await uow.commit()
             found = await uow.reservations.list(station_id, state, before, limit)
-            if not found and await uow.stations.get(station_id) is None:
-                raise NotFound(f"no station {station_id!r} is known")
+            if not found:
+                await ensure_known(uow, station_id)
         return found
 
     async def get(self, reservation_id: int) -> Reservation:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 
 from ampyre.domain.commands import Command, CommandRecord, CommandReply
-from ampyre.domain.errors import NotFound
 from ampyre.domain.smart_charging import (
     ChargingProfile,
     ClearChargingProfile,
@@ -20,6 +19,7 @@ from ampyre.domain.smart_charging import (
     StoredProfile,
 )
 from ampyre.services.commands.sessions import ended_at, session_ref, sessions_ended
+from ampyre.services.known_station import ensure_known
 from ampyre.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 
@@ -89,8 +89,8 @@ class SmartChargingService:
         profile past its valid_to, is shown `ended` (the station drops it then)."""
         async with self._uow() as uow:
             found = await uow.charging_profiles.list(station_id, installed_only=False)
-            if not found and await uow.stations.get(station_id) is None:
-                raise NotFound(f"no station {station_id!r} is known")
+            if not found:
+                await ensure_known(uow, station_id)
             ended = await sessions_ended(
                 uow, (s.transaction_id for s in found if s.state is ProfileState.INSTALLED)
             )
