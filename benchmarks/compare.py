@@ -8,6 +8,9 @@ load generator, `ampyre bench`, runs on core 1. Servers (`--servers`, comma-sepa
   message log and metrics on. `ampyre@NAME=VALUE[@NAME=VALUE...]` runs it with extra
   environment, e.g. `ampyre@PYTHONPATH=/path/to/other/checkout/src` to measure another
   version of the code in the same run, or `ampyre@AMPYRE_MESSAGE_LOG=false`;
+  `ampyre@AMPYRE_DATABASE_URL=postgresql://...` runs on a fresh schema of that database
+  (dropped afterwards), e.g. with `@AMPYRE_WORKERS=2` (the workers share core 0; the RSS
+  figures are then the primary's only);
 - `echo-websockets`, `echo-picows`: the raw OCPP-J echo (`ampyre.simulator.echo_server`), no
   validation, no database: the transport's ceiling;
 - `ocpp-py`, `ocpp-py-sqlite`: the Python `ocpp` package (benchmarks/peers/ocpp_peer.py) on
@@ -37,15 +40,19 @@ and `compare.json` to `--out`.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import json
 import os
+import re
+import secrets
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,7 +92,7 @@ class Figures:
 def command_for(kind: str, port: int, workdir: Path, env: dict[str, str]) -> list[str]:
     python = str(BIN / "python")
     if kind == "ampyre":
-        env["AMPYRE_DATABASE_URL"] = f"sqlite+aiosqlite:///{workdir / 'ampyre.db'}"
+        env.setdefault("AMPYRE_DATABASE_URL", f"sqlite+aiosqlite:///{workdir / 'ampyre.db'}")
         env["AMPYRE_LOG_LEVEL"] = "WARNING"
         env["AMPYRE_HTTP_PORT"] = str(free_port())
         env["AMPYRE_CONFIG"] = str(workdir / "none.toml")
@@ -105,9 +112,41 @@ def command_for(kind: str, port: int, workdir: Path, env: dict[str, str]) -> lis
 @contextlib.contextmanager
 def server(spec: str, log: Path) -> Iterator[tuple[str, int]]:
     """Start `spec` fresh on core 0; yield (url, pid); stop it and remove its files."""
-    kind, *assignments = spec.split("@")
+    kind, *assignments = re.split(r"@(?=[A-Z_][A-Z0-9_]*=)", spec)  # a URL's user@ stays
     env = dict(os.environ)
+    env.pop("AMPYRE_DATABASE_URL", None)  # a SQLite file unless the spec says otherwise
     env.update(a.split("=", 1) for a in assignments)  # type: ignore[arg-type]
+    with fresh_schema(env):
+        yield from _started(kind, spec, env, log)
+
+
+@contextlib.contextmanager
+def fresh_schema(env: dict[str, str]) -> Iterator[None]:
+    """A PostgreSQL AMPYRE_DATABASE_URL gets a schema of its own for the run, dropped after."""
+    url = env.get("AMPYRE_DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        yield
+        return
+    name = f"compare_{secrets.token_hex(6)}"
+    asyncio.run(_postgres(url, f'CREATE SCHEMA "{name}"'))
+    env["AMPYRE_DATABASE_URL"] = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{name}"
+    try:
+        yield
+    finally:
+        asyncio.run(_postgres(url, f'DROP SCHEMA "{name}" CASCADE'))
+
+
+async def _postgres(url: str, sql: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1))
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+def _started(kind: str, spec: str, env: dict[str, str], log: Path) -> Iterator[tuple[str, int]]:
     port = free_port()
     workdir = Path(tempfile.mkdtemp(prefix=f"ampyre-compare-{kind}-"))
     command = command_for(kind, port, workdir, env)
@@ -124,6 +163,10 @@ def server(spec: str, log: Path) -> Iterator[tuple[str, int]]:
         )
     try:
         wait_for_port(port, process)
+        if int(env.get("AMPYRE_WORKERS", "1")) > 1:  # the primary answers once all listen
+            wait_for_port(int(env["AMPYRE_HTTP_PORT"]), process)
+            health = f"http://127.0.0.1:{env['AMPYRE_HTTP_PORT']}/api/v1/health"
+            urllib.request.urlopen(health, timeout=60).close()
         yield f"ws://127.0.0.1:{port}/ocpp", process.pid
     finally:
         process.send_signal(signal.SIGTERM)

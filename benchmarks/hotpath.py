@@ -3,16 +3,22 @@
 `ampyre bench` against `ampyre serve` measures everything, but on a shared 2-core machine
 its msgs per server-CPU-second moves by ±15 % from run to run (group-commit batch sizes
 follow the load), more than most single levers change it. This drives the real
-`Application` (SQLite file, group commit, message log and metrics on, every service and
-adapter) through `JsonLink.receive`, what every WebSocket transport runs per frame, with a
-link that keeps its answer instead of sending it: N stations in closed loop, the bench's
-message mixes. What it leaves out is the WebSocket framing and the loop's socket I/O.
+`Application` (a SQLite file with group commit, or `--database-url`; message log and
+metrics on, every service and adapter) through `JsonLink.receive`, what every WebSocket
+transport runs per frame, with a link that keeps its answer instead of sending it: N
+stations in closed loop, the bench's message mixes. What it leaves out is the WebSocket
+framing and the loop's socket I/O.
 
 It reports process CPU time (all threads: the group-commit COMMITs too) per answered
 message, after the harness's own cost (building and reading the frames) is taken off: the
 minimum and the median of `--windows` measurements.
 
     .venv/bin/python benchmarks/hotpath.py --version 1.6 --messages 4000
+    # on PostgreSQL: a database of its own; its schema `public` is DROPPED at each start.
+    # The figure is this process's CPU only: PostgreSQL's backends are other processes.
+    createdb -h 127.0.0.1 -U postgres ampyre_hotpath_pg
+    .venv/bin/python benchmarks/hotpath.py \
+        --database-url postgresql://postgres@127.0.0.1:5432/ampyre_hotpath_pg
     # A/B: run it alternately with PYTHONPATH=/path/to/baseline/src and without.
 
 Steadier still on a loaded machine: instructions per message under callgrind, counted over
@@ -123,15 +129,36 @@ def _callgrind(switch: str) -> None:
         subprocess.run(["callgrind_control", "-i", switch, str(os.getpid())], check=True)
 
 
+async def _empty_postgres(url: str) -> None:
+    """Drop every table of the database's public schema (a previous run's)."""
+    import asyncpg
+
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1))
+    try:
+        await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    finally:
+        await connection.close()
+
+
 async def measure(
-    workdir: Path, version: OcppVersion, stations: int, messages: int, warmup: int, windows: int
+    workdir: Path,
+    database_url: str | None,
+    version: OcppVersion,
+    stations: int,
+    messages: int,
+    warmup: int,
+    windows: int,
 ) -> list[float]:
     """CPU seconds per message (harness included) in each window of `messages` after `warmup`.
 
     The machine is shared: the least disturbed window (the minimum) is the steadier figure.
     """
+    if database_url is None:
+        database_url = f"sqlite+aiosqlite:///{workdir / 'ampyre.db'}"
+    elif database_url.startswith("postgres"):
+        await _empty_postgres(database_url)
     settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{workdir / 'ampyre.db'}",
+        database_url=database_url,
         host="127.0.0.1",
         port=0,
         http_port=0,
@@ -169,6 +196,10 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--warmup", type=int, default=3_000)
     parser.add_argument("--windows", type=int, default=5, help="measurements of --messages")
+    parser.add_argument(
+        "--database-url",
+        help="default: a SQLite file of its own; a PostgreSQL database is emptied first",
+    )
     parser.add_argument("--json", type=Path, help="append the figures as one JSON line")
     args = parser.parse_args()
     version = OcppVersion(args.version)
@@ -182,7 +213,15 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="ampyre-hotpath-"))
     try:
         totals = run(
-            measure(workdir, version, args.stations, args.messages, args.warmup, args.windows)
+            measure(
+                workdir,
+                args.database_url,
+                version,
+                args.stations,
+                args.messages,
+                args.warmup,
+                args.windows,
+            )
         )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -194,6 +233,7 @@ def main() -> None:
         "version": args.version,
         "stations": args.stations,
         "messages": count,
+        "database": (args.database_url or "sqlite").split(":")[0],
         "cpu_us_per_msg_min": round(server[0] * 1e6, 1),
         "cpu_us_per_msg_median": round(server[len(server) // 2] * 1e6, 1),
         "harness_us_per_msg": round(harness * 1e6, 1),

@@ -20,7 +20,7 @@ from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
 
 from ampyre.domain.events import Event, EventKind
-from ampyre.domain.message_log import FrameKind, LoggedMessage
+from ampyre.domain.message_log import FrameCount, FrameKind, RecordedFrame, frame_counts
 from ampyre.services.message_log import MessageRecorder
 from ampyre.services.webhooks import Dispatcher
 from ampyre.transports.links import LinkRegistry
@@ -95,10 +95,6 @@ class _Webhooks(Collector):
         )
 
 
-#: one frame as the metrics count it: action, direction, kind, error code, answer ms
-FrameCount = tuple[str | None, str, str, str | None, float | None]
-
-
 class Metrics:
     def __init__(
         self,
@@ -166,10 +162,8 @@ class Metrics:
         self._actions.add(action)
         return action
 
-    def observe_messages(self, batch: Sequence[LoggedMessage]) -> None:
-        self.observe_frames(
-            [(m.action, m.direction.value, m.kind.value, m.error_code, m.answer_ms) for m in batch]
-        )
+    def observe_messages(self, batch: Sequence[RecordedFrame]) -> None:
+        self.observe_frames(frame_counts(batch))
 
     def observe_frames(self, frames: Sequence[FrameCount]) -> None:
         """Count frames described elsewhere (here, or in a worker process).

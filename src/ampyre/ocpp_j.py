@@ -26,7 +26,7 @@ from ampyre.services.provisioning import ProvisioningService
 from ampyre.services.reports import ReportService
 from ampyre.services.reservations import ReservationService
 from ampyre.services.stations import StationService
-from ampyre.services.transactions import TransactionService
+from ampyre.services.transactions import OpenSessions, TransactionService
 from ampyre.transports.frame_info import describe_json_frame
 from ampyre.transports.links import InboundHandler, LinkRegistry
 from ampyre.transports.picows_server import PicowsServer
@@ -61,13 +61,27 @@ def station_services(
         ),
         availability=AvailabilityService(uow, events=events),
         authorization=AuthorizationService(uow),
-        transactions=TransactionService(uow, strict=settings.strict, events=events),
+        transactions=TransactionService(
+            uow,
+            strict=settings.strict,
+            events=events,
+            open_sessions=OpenSessions() if _single_writer(settings) else None,
+        ),
         reports=ReportService(uow, events=events),
         data_transfer=DataTransferService(uow, settings.data_transfer_vendors),
         clock=clock,
         reservations=reservations or ReservationService(uow, clock),
         configuration=configuration or ConfigurationService(uow),
     )
+
+
+def _single_writer(settings: Settings) -> bool:
+    """Is this process the only writer of the database (kept sessions need it)?
+
+    On SQLite, yes (`--workers N` needs PostgreSQL); on PostgreSQL a station may reach
+    another worker of `--workers N` and come back.
+    """
+    return settings.database_url.startswith("sqlite")
 
 
 def message_recorder(settings: Settings, uow: UnitOfWorkFactory) -> MessageRecorder:

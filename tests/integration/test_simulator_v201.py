@@ -692,6 +692,9 @@ async def test_every_csms_initiated_action_gets_a_valid_answer(
             if action == "GetLog":
                 payload["log"]["remoteLocation"] = unreachable
             request = msgspec.convert(payload, REQUESTS[action])
-            answer = await link.call(action, request)
+            # Generous: once, in a full run at load average 5-7 on 2 cores, GetTransactionStatus
+            # took over the 5 s default (right after GetReport, whose NotifyReports the station
+            # sends meanwhile, each stored before its answer); 48 runs alone took ~0.4 s each.
+            answer = await link.call(action, request, timeout=30.0)
             assert answer is not None, action
         assert not cs.errors

@@ -28,7 +28,7 @@ from ampyre.cluster.wire import (
     Release,
 )
 from ampyre.domain.events import Event
-from ampyre.domain.message_log import LoggedMessage
+from ampyre.domain.message_log import RecordedFrame, frame_counts
 from ampyre.transports.links import (
     CallRejected,
     CallTimeout,
@@ -89,10 +89,8 @@ class WorkerChannel:
         """An `EventBus` subscriber: the event goes to the primary's bus."""
         self._send(Published(event.kind.value, event.station_id, event.at, event.data))
 
-    def observe_messages(self, batch: Sequence[LoggedMessage]) -> None:
-        self._messages.extend(
-            (m.action, m.direction.value, m.kind.value, m.error_code, m.answer_ms) for m in batch
-        )
+    def observe_messages(self, batch: Sequence[RecordedFrame]) -> None:
+        self._messages.extend(frame_counts(batch))
 
     def observe_commit(self, seconds: float) -> None:
         self._commits.append(seconds)

@@ -22,6 +22,7 @@ from ampyre.domain.commands import (
     InvalidCall,
     StationNotConnected,
 )
+from ampyre.domain.message_limits import NO_LIMITS, LimitKeys, MessageLimits
 from ampyre.messages.v15 import actions as v15
 from ampyre.messages.v16 import actions as v16
 from ampyre.messages.v201 import actions as v201
@@ -60,12 +61,19 @@ class LinkGateway:
         link = self._links.get(station_id)
         return None if link is None else capabilities.unsupported(link.version, command)
 
-    async def send(self, station_id: str, command: Command) -> CommandReply:
+    def limit_keys(self, station_id: str, command: Command) -> LimitKeys | None:
+        link = self._links.get(station_id)
+        codec = None if link is None else capabilities.codec(link.version, command)
+        return None if codec is None else codec.limits
+
+    async def send(
+        self, station_id: str, command: Command, limits: MessageLimits = NO_LIMITS
+    ) -> CommandReply:
         link = self._link(station_id)
         codec = capabilities.codec(link.version, command)
         if codec is None:
             raise CommandNotSupported(capabilities.unsupported(link.version, command) or "")
-        parts = codec.parts(command)
+        parts = codec.parts(command, limits)
         requests = [codec.request(part) for part in parts]  # refusals before anything is sent
         replies: list[CommandReply] = []
         for part, request in zip(parts, requests, strict=True):
@@ -73,10 +81,12 @@ class LinkGateway:
                 answer = await self._call(link, codec.action, request)
             except CommandFailed as failure:
                 if replies:  # the parts answered so far did change the station
-                    failure.partial = codec.joined(command, replies)
+                    failure.partial = codec.joined(command, parts, replies)
                 raise
             replies.append(codec.decode(part, answer))
-        return codec.joined(command, replies)
+            if codec.until_refused and not replies[-1].accepted:
+                break  # the later parts build on this one
+        return codec.joined(command, parts, replies)
 
     async def call(self, station_id: str, action: str, payload: Any) -> dict[str, Any]:
         link = self._link(station_id)

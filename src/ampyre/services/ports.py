@@ -23,7 +23,8 @@ from ampyre.domain.display import DisplayState, StoredDisplayMessage
 from ampyre.domain.events import Event
 from ampyre.domain.firmware import FirmwareImage
 from ampyre.domain.local_list import LocalList, LocalListEntry
-from ampyre.domain.message_log import LoggedMessage, MessageQuery
+from ampyre.domain.message_limits import NO_LIMITS, LimitKeys, MessageLimits
+from ampyre.domain.message_log import LoggedMessage, MessageQuery, RecordedFrame
 from ampyre.domain.metering import MeterValue
 from ampyre.domain.reports import StationReport
 from ampyre.domain.reservations import Reservation, ReservationState
@@ -177,9 +178,18 @@ class TransactionRepository(Protocol):
 
     async def get(self, transaction_id: int) -> Transaction | None: ...
 
-    async def by_ref(self, station_id: str, ref: str) -> Transaction | None: ...
+    async def by_ref(self, station_id: str, ref: str) -> Transaction | None:
+        """The session to change: its row stays locked until the unit of work ends."""
+        ...
 
     async def by_start_key(self, station_id: str, start_key: str) -> Transaction | None: ...
+
+    def known(self, transaction: Transaction) -> None:
+        """Take `transaction` as the session's row, as if just read, without reading it.
+
+        Only for a session exactly as last committed: `save` then writes what differs.
+        """
+        ...
 
     async def save(self, transaction: Transaction) -> None:
         """Update a session created by `create`."""
@@ -245,8 +255,8 @@ class ApiTokenRepository(Protocol):
 
 
 class MessageLogRepository(Protocol):
-    async def add_many(self, messages: Sequence[LoggedMessage]) -> None:
-        """Append messages (one statement for all of them)."""
+    async def add_many(self, frames: Sequence[RecordedFrame]) -> None:
+        """Append frames (one statement for all of them)."""
         ...
 
     async def search(self, query: MessageQuery) -> list[LoggedMessage]:
@@ -412,9 +422,17 @@ class StationGateway(Protocol):
         """Why the connected station's version cannot express `command`; None if it can."""
         ...
 
-    async def send(self, station_id: str, command: Command) -> CommandReply:
-        """Send `command` and return the reply. Raises StationNotConnected,
-        CommandNotSupported (nothing sent) or CommandFailed (timeout, unreachable, CALLERROR)."""
+    def limit_keys(self, station_id: str, command: Command) -> LimitKeys | None:
+        """The configuration keys under which the connected station reports its limits for
+        the messages of `command`; None when its version has none (or it is not connected)."""
+        ...
+
+    async def send(
+        self, station_id: str, command: Command, limits: MessageLimits = NO_LIMITS
+    ) -> CommandReply:
+        """Send `command`, in as many messages as `limits` ask, and return the reply.
+        Raises StationNotConnected, CommandNotSupported (nothing sent) or CommandFailed
+        (timeout, unreachable, CALLERROR; `partial` holds the answers to earlier messages)."""
         ...
 
     async def call(self, station_id: str, action: str, payload: Any) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ampyre.messages.v16 import types as m
-from ampyre.protocol.errors import NotSupported
+from ampyre.protocol.errors import NotSupported, OccurrenceConstraintViolation
 from ampyre.protocol.versions import OcppVersion
 from ampyre.simulator import agent_v16_security, agent_v16_smart_charging
 from ampyre.simulator.agent import AuthPolicy, Message, Outgoing
@@ -39,6 +39,7 @@ _DEFAULT_CONFIG = {
     "Reservation,SmartCharging,RemoteTrigger",
     "LocalAuthListMaxLength": "1000",
     "SendLocalListMaxLength": "100",
+    "GetConfigurationMaxKeys": "50",
     "ReserveConnectorZeroSupported": "false",
     **agent_v16_smart_charging.CONFIG,
     **agent_v16_security.CONFIG,
@@ -48,6 +49,7 @@ _READ_ONLY = {
     "SupportedFeatureProfiles",
     "LocalAuthListMaxLength",
     "SendLocalListMaxLength",
+    "GetConfigurationMaxKeys",
     "ReserveConnectorZeroSupported",
     *agent_v16_smart_charging.READ_ONLY,
     *agent_v16_security.READ_ONLY,
@@ -328,6 +330,11 @@ class AgentV16:
 
     async def get_configuration(self, req: m.GetConfigurationRequest) -> m.GetConfigurationResponse:
         model = self.station.model
+        most = model.config.get("GetConfigurationMaxKeys", "")
+        if req.key and most.isdigit() and len(req.key) > int(most):
+            raise OccurrenceConstraintViolation(
+                f"{len(req.key)} keys; GetConfigurationMaxKeys is {most}"
+            )
         keys = req.key if req.key else sorted(model.config)
         known = [
             m.KeyValue(key=k, readonly=k in model.read_only, value=model.config[k][:500])

@@ -12,6 +12,8 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+import msgspec
+
 from ampyre.messages.v201 import types as m
 from ampyre.simulator import reservations
 from ampyre.simulator.model import Evse, Plug, Reservation
@@ -192,6 +194,10 @@ class LocalList:
         if len(entries) > dm.integer("LocalAuthListCtrlr.ItemsPerMessage", 100):
             return m.SendLocalListResponse(
                 status=status.Failed, statusInfo=_info("TooManyElements")
+            )
+        if len(msgspec.json.encode(req)) > dm.integer("LocalAuthListCtrlr.BytesPerMessage", 65536):
+            return m.SendLocalListResponse(
+                status=status.Failed, statusInfo=_info("TooLargeElement")
             )
         if (
             len(set(tokens)) != len(tokens)

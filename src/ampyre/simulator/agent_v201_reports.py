@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TypeVar
 
+import msgspec
+
 from ampyre.messages.v201 import types as m
+from ampyre.protocol.errors import FormatViolation, OccurrenceConstraintViolation
 from ampyre.simulator.agent_v201_variables import RO, Var, key_of
 
 if TYPE_CHECKING:
@@ -63,7 +66,23 @@ class Reports:
             "GetReport": self.get_report,
         }
 
+    def within_limits(self, action: str, count: int, request: object) -> None:
+        """Refuse, with a CALLERROR, a request carrying more items or bytes than
+        DeviceDataCtrlr.ItemsPerMessage / BytesPerMessage[action] allow (B05, B06)."""
+        items = self.dm.integer(f"DeviceDataCtrlr.ItemsPerMessage[{action}]", 50)
+        if count > items:
+            raise OccurrenceConstraintViolation(
+                f"{count} items; DeviceDataCtrlr.ItemsPerMessage[{action}] is {items}"
+            )
+        size = len(msgspec.json.encode(request))
+        limit = self.dm.integer(f"DeviceDataCtrlr.BytesPerMessage[{action}]", 65536)
+        if size > limit:
+            raise FormatViolation(
+                f"{size} bytes; DeviceDataCtrlr.BytesPerMessage[{action}] is {limit}"
+            )
+
     async def get_variables(self, req: m.GetVariablesRequest) -> m.GetVariablesResponse:
+        self.within_limits("GetVariables", len(req.getVariableData), req)
         return m.GetVariablesResponse(getVariableResult=[self._get(d) for d in req.getVariableData])
 
     def _get(self, data: m.GetVariableDataType) -> m.GetVariableResultType:
@@ -87,6 +106,7 @@ class Reports:
         )
 
     async def set_variables(self, req: m.SetVariablesRequest) -> m.SetVariablesResponse:
+        self.within_limits("SetVariables", len(req.setVariableData), req)
         results = []
         writes: list[tuple[Var, str, str]] = []
         status = m.SetVariableStatusEnumType

@@ -22,6 +22,9 @@ log = logging.getLogger("ampyre.transport")
 
 #: frames this many times over the OCPP limit are not even read: the connection closes (1009)
 HARD_LIMIT_FACTOR = 4
+#: connections the kernel queues for their handshake: a reconnect storm sends hundreds at
+#: once, and asyncio's default of 100 drops the rest's SYNs (clients retry after 1 s, 3 s)
+LISTEN_BACKLOG = 4096
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ import asyncio
 import logging
 from typing import Any
 
-from ampyre.domain.message_log import Direction
+from ampyre.domain.message_log import Direction, FrameInfo, FrameKind
 from ampyre.protocol.errors import InternalError, OcppError
 from ampyre.protocol.json_session import (
     CallReceived,
@@ -25,6 +25,7 @@ from ampyre.protocol.json_session import (
 from ampyre.protocol.rpc import CallError
 from ampyre.protocol.validation import Relaxation
 from ampyre.protocol.versions import OcppVersion
+from ampyre.transports.frame_info import answered, received
 from ampyre.transports.links import (
     CallRejected,
     CallTimeout,
@@ -78,7 +79,8 @@ class JsonLink:
             future: asyncio.Future[Any] = loop.create_future()
             self._waiter = (pending.message_id, future)
             if self._tap is not None:
-                self._tap.frame(self.station_id, Direction.OUT, frame)
+                info = FrameInfo(FrameKind.CALL, pending.message_id, action)
+                self._tap.frame(self.station_id, Direction.OUT, frame, info)
             try:
                 await self._send(frame)
                 # asyncio.timeout, not wait_for: 3.11's wait_for loses a cancellation that
@@ -117,9 +119,9 @@ class JsonLink:
 
     async def receive(self, message: str | bytes, handler: InboundHandler) -> None:
         """Handle one frame from the station; LinkClosed when its answer cannot be sent."""
-        if self._tap is not None:
-            self._tap.frame(self.station_id, Direction.IN, message)
         event = self.session.receive(message)
+        if self._tap is not None:
+            self._tap.frame(self.station_id, Direction.IN, message, received(event))
         if isinstance(event, CallReceived):
             if event.relaxed:
                 handler.relaxed(self, event.relaxed)
@@ -134,7 +136,7 @@ class JsonLink:
                     event.message_id, InternalError(f"{event.action} could not be processed")
                 )
             if self._tap is not None:
-                self._tap.frame(self.station_id, Direction.OUT, frame)
+                self._tap.frame(self.station_id, Direction.OUT, frame, answered(frame, event))
             await self._send(frame)
         elif isinstance(event, ResultReceived):
             self._settle(event.message_id, event.payload)

@@ -68,7 +68,8 @@ class Wiretap(Protocol):
     """Sees every frame a transport receives from or sends to a station (message log, metrics).
 
     Called on the hot path: it must return at once and never raise. `info` describes the
-    frame when the transport knows it cheaply (SOAP); otherwise the tap describes it later.
+    frame when the transport knows it already (SOAP envelopes, OCPP-J frames its session
+    read or built); otherwise the tap describes it later.
     """
 
     def frame(

@@ -34,6 +34,7 @@ from ampyre.protocol.json_session import ActionTable, JsonSession
 from ampyre.protocol.versions import OcppVersion
 from ampyre.transports.handshake import (
     HARD_LIMIT_FACTOR,
+    LISTEN_BACKLOG,
     Admitted,
     Handshake,
     offered_subprotocols,
@@ -364,7 +365,7 @@ class PicowsServer:
             read_buffer_init_size=READ_BUFFER,
             # not a Logger: picows would make a child Logger per connection (~0.3 KB each)
             logger_name=_PICOWS_LOG,
-            backlog=4096,
+            backlog=LISTEN_BACKLOG,
             reuse_port=self.reuse_port or None,
             # uvloop's own transport: aiofastnet's costs ~5 KB more per connection
             use_aiofastnet=False,

@@ -23,6 +23,7 @@ from ampyre.protocol.json_session import ActionTable, JsonSession
 from ampyre.protocol.versions import OcppVersion
 from ampyre.transports.handshake import (
     HARD_LIMIT_FACTOR,
+    LISTEN_BACKLOG,
     Admitted,
     Handshake,
     offered_subprotocols,
@@ -129,6 +130,7 @@ class OcppJServer:
             ping_timeout=self.ping_timeout,
             compression=None,
             server_header="Ampyre",
+            backlog=LISTEN_BACKLOG,
             reuse_port=self.reuse_port or None,
         )
 

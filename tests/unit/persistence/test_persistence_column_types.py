@@ -1,15 +1,17 @@
-"""UtcDateTime's SQLite binding: the fast path writes and reads what SQLAlchemy's would."""
+"""SQLite bindings of UtcDateTime and JsonDocument: the fast paths write what SQLAlchemy's would."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.types import TypeDecorator
 
-from ampyre.persistence.column_types import UtcDateTime
+from ampyre.persistence.column_types import JsonDocument, UtcDateTime
 
 DIALECT = sqlite.dialect()
 TYPE = UtcDateTime().dialect_impl(DIALECT)
@@ -46,3 +48,48 @@ def test_none_and_naive_values() -> None:
     assert BIND(None) is None and RESULT(None) is None
     with pytest.raises(ValueError, match="naive"):
         BIND(datetime(2025, 3, 1))
+
+
+JSON_TYPE = JsonDocument().dialect_impl(DIALECT)
+JSON_BIND: Any = JSON_TYPE.bind_processor(DIALECT)
+JSON_RESULT: Any = JSON_TYPE.result_processor(DIALECT, None)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        [{"value": "1234.5", "unit": "Wh", "multiplier": 0, "phase": None, "signed": False}],
+        {"limit": 16.5, "periods": [{"start": 0, "limit": -0.0}], "big": 10**20},
+        {"text": 'é ✓ " \\ \n', "nested": {"empty": {}, "list": []}},
+        [],
+    ],
+)
+def test_json_documents_are_stored_as_equivalent_text(document: Any) -> None:
+    text = JSON_BIND(document)
+    assert json.loads(text) == document == JSON_RESULT(text)
+    assert text != json.dumps(document) or document == []  # msgspec's compact spelling
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"reading": float("nan")},  # json.dumps writes NaN; msgspec would write null
+        [float("inf")],
+        {1: "int keys become strings"},
+        [(1, 2)],
+        {"at": "ok", "tuple": (1,)},
+    ],
+)
+def test_json_documents_that_would_not_read_back_as_given_take_json_dumps(document: Any) -> None:
+    assert JSON_BIND(document) == json.dumps(document)
+
+
+@pytest.mark.parametrize("value", [datetime(2025, 3, 1, tzinfo=UTC), Decimal("1.5"), {1, 2}])
+def test_json_values_json_dumps_refuses_are_still_refused(value: Any) -> None:
+    with pytest.raises(TypeError):
+        JSON_BIND({"value": value})
+
+
+def test_json_null_and_scalars_take_sqlalchemy_s_path() -> None:
+    assert JSON_BIND(None) == json.dumps(None)
+    assert JSON_BIND("text") == json.dumps("text")

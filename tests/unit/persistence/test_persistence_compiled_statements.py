@@ -162,3 +162,26 @@ async def test_fast_results_read_as_sqlalchemy_results_do(database: Database) ->
         assert compiled(database).fast == before + 12
     finally:
         await executor.leave(failing=False)
+
+
+async def test_the_same_names_in_another_order_run_on_the_fast_path(database: Database) -> None:
+    """Plans are found by the names in the caller's order; another order gets its own."""
+    async with database.unit_of_work() as uow:
+        for name in ("A", "B", "C"):
+            await uow.stations.save(Station(id=name))
+        await uow.commit()
+    between = select(stations.c.id).where(
+        stations.c.id >= bindparam("low"), stations.c.id <= bindparam("high")
+    )
+    executor = database.executor()
+    await executor.enter()
+    try:
+        await executor.execute(between, {"low": "A", "high": "B"})  # the first execution
+        before = compiled(database).fast
+        forward = await executor.execute(between, {"low": "A", "high": "B"})
+        backward = await executor.execute(between, {"high": "C", "low": "B"})
+        assert sorted(forward.scalars()) == ["A", "B"]
+        assert sorted(backward.scalars()) == ["B", "C"]
+        assert compiled(database).fast == before + 2
+    finally:
+        await executor.leave(failing=False)

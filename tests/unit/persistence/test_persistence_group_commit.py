@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -119,3 +121,99 @@ async def test_tools_connection_sees_committed_work_only(database: Database) -> 
         assert result.scalar_one() == 1
     finally:
         await database.checkin(connection)
+
+
+async def test_a_failing_first_unit_of_a_batch_loses_only_its_own_work(database: Database) -> None:
+    # The first unit of a batch runs without a savepoint: failing, it rolls the batch's
+    # transaction back, which holds its work alone; the units after it start a new one.
+    results = await asyncio.gather(
+        save(database, "A", fail=RuntimeError("boom")),
+        save(database, "B"),
+        save(database, "C"),
+        return_exceptions=True,
+    )
+    assert [type(r) for r in results] == [RuntimeError, type(None), type(None)]
+    assert [await stored(database, s) for s in ("A", "B", "C")] == [False, True, True]
+
+
+async def test_a_first_unit_failing_after_a_statement_error_loses_its_writes(
+    database: Database,
+) -> None:
+    async def bad_event() -> None:
+        async with database.unit_of_work() as uow:
+            await uow.stations.save(Station(id="BAD"))
+            await uow.transactions.add_event(999_999, 1, "Updated", at(0))  # no such session
+
+    results = await asyncio.gather(bad_event(), save(database, "B"), return_exceptions=True)
+    assert isinstance(results[0], Conflict)
+    assert [await stored(database, s) for s in ("BAD", "B")] == [False, True]
+
+
+async def test_only_units_joining_committed_work_open_a_savepoint(database: Database) -> None:
+    await save(database, "warm")  # the writer's connection is open
+    raw = writer(database)._raw
+    assert raw is not None
+    statements: list[str] = []
+    raw.set_trace_callback(statements.append)
+    try:
+        await asyncio.gather(*(save(database, f"S{i}") for i in range(3)))
+    finally:
+        raw.set_trace_callback(None)
+    savepoints = [s for s in statements if s.startswith(("SAVEPOINT", "RELEASE"))]
+    assert statements.count("BEGIN IMMEDIATE") == 1
+    assert savepoints == ["SAVEPOINT unit", "RELEASE unit"] * 2  # not for the first unit
+    assert [await stored(database, f"S{i}") for i in range(3)] == [True] * 3
+
+
+async def test_a_unit_cancelled_while_its_batch_commits_cancels_only_itself(
+    database: Database,
+) -> None:
+    first = asyncio.create_task(save(database, "A"))
+    second = asyncio.create_task(save(database, "B"))
+    batch = None
+    async with asyncio.timeout(30):
+        while batch is None or len(batch.waiters) < 2:
+            batch = batch or writer(database)._batch
+            await asyncio.sleep(0)
+    first.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    await second  # its wait for the COMMIT was not cancelled with the other's
+    # A's work was released into the batch before it was cancelled: committed with it.
+    assert [await stored(database, s) for s in ("A", "B")] == [True, True]
+
+
+async def test_a_batch_waits_off_the_loop_for_a_write_lock_another_process_holds(
+    database: Database, tmp_path: Path
+) -> None:
+    await save(database, "warm")  # the writer's connection is open, its timeout read
+    other = sqlite3.connect(tmp_path / "g.db", isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # as another process would
+        unit = asyncio.create_task(save(database, "A"))
+        for _ in range(20):
+            await asyncio.sleep(0)  # the loop runs on: the BEGIN waits in a thread
+        assert not unit.done()
+        other.execute("ROLLBACK")
+        async with asyncio.timeout(30):
+            await unit
+    finally:
+        other.close()
+    assert await stored(database, "A")
+    raw = writer(database)._raw
+    assert raw is not None
+    assert raw.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000  # restored
+
+
+async def test_a_batch_begins_on_the_loop_when_the_write_lock_is_free(database: Database) -> None:
+    await save(database, "warm")
+    raw = writer(database)._raw
+    assert raw is not None
+    threads: dict[str, threading.Thread] = {}
+    raw.set_trace_callback(lambda sql: threads.setdefault(sql, threading.current_thread()))
+    try:
+        await save(database, "A")
+    finally:
+        raw.set_trace_callback(None)
+    assert threads["BEGIN IMMEDIATE"] is threading.current_thread()
+    assert threads["COMMIT"] is not threading.current_thread()  # the disk waits off the loop

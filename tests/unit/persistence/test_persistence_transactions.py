@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from persistence_builders import T0, at, meter_value, transaction
 from sqlalchemy import text
 
@@ -12,7 +16,7 @@ from ampyre.domain.authorization import IdToken
 from ampyre.domain.errors import Conflict, NotFound
 from ampyre.domain.metering import MeterValue, SampledValue
 from ampyre.domain.transactions import Anomaly, TransactionState
-from ampyre.persistence import Database
+from ampyre.persistence import Database, transactions
 
 
 async def test_round_trip_of_every_field(database: Database) -> None:
@@ -157,6 +161,38 @@ async def test_meter_values_are_stored_once(database: Database) -> None:
         stored = await uow.transactions.meter_values(created.id)
     assert stored == sorted([*values, new], key=lambda value: value.timestamp)
     assert stored[0].timestamp.tzinfo is not None
+
+
+_TEXT = st.none() | st.text()
+
+
+@given(
+    value=st.text(),
+    measurand=st.text(),
+    unit=_TEXT,
+    multiplier=st.integers(-(2**70), 2**70) | st.booleans(),
+    phase=_TEXT,
+    location=_TEXT,
+    context=_TEXT,
+    signed=st.booleans() | st.integers(0, 2),
+)
+def test_the_canonical_json_of_a_sample_is_json_s(**fields: Any) -> None:
+    """The digests of stored meter values stay what they were (json.dumps, sorted keys)."""
+    sample = SampledValue(**fields)
+    encoded = json.dumps(dataclasses.asdict(sample), sort_keys=True, separators=(",", ":"))
+    assert transactions._canonical(sample) == encoded
+
+
+def test_digests_of_meter_values_are_unchanged() -> None:
+    samples = [
+        SampledValue("12000", unit="Wh"),
+        SampledValue(
+            "7.5", "Power.Active.Import", "kW", 3, "L1", "Outlet", "Sample.Periodic", True
+        ),
+        SampledValue('\u00e9"\\x', unit=None, multiplier=-1),
+    ]
+    expected = "e88d3e5ba37ae8439d0191a38e37fd1d6d4500cb29947d78c29c286f650bdcea"
+    assert transactions._digest(samples) == transactions._digest(samples[::-1]) == expected
 
 
 async def test_ids_are_never_reused(database_url: str) -> None:

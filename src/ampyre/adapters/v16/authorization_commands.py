@@ -5,13 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from ampyre.adapters import local_list_parts
 from ampyre.adapters.command_codec import Codecs, CommandCodec, raw, refuse, status_reply
 from ampyre.domain.commands import CommandReply
 from ampyre.domain.local_list import GetLocalListVersion, LocalListEntry, SendLocalList
+from ampyre.domain.message_limits import LimitKeys, MessageLimits
 from ampyre.domain.reservations import CancelReservation, ReserveNow
 from ampyre.messages.v16 import types as m
 
 TOKEN_LENGTH = 20
+
+#: where a station reports its limits for SendLocalList
+LIMITS = LimitKeys(items="SendLocalListMaxLength", total="LocalAuthListMaxLength")
 
 
 def _token(value: str, what: str = "id token") -> str:
@@ -67,6 +72,10 @@ def _send_list(command: SendLocalList) -> m.SendLocalListRequest:
     )
 
 
+def _send_list_parts(command: SendLocalList, limits: MessageLimits) -> list[SendLocalList]:
+    return local_list_parts.parts(command, limits, _send_list, _entry)
+
+
 def _send_list_reply(command: SendLocalList, answer: Any) -> CommandReply:
     return status_reply(answer, version=command.version)
 
@@ -84,7 +93,15 @@ def _version_reply(command: GetLocalListVersion, answer: Any) -> CommandReply:
 CODECS: Codecs = {
     ReserveNow: CommandCodec("ReserveNow", _reserve, _reserve_reply),
     CancelReservation: CommandCodec("CancelReservation", _cancel),
-    SendLocalList: CommandCodec("SendLocalList", _send_list, _send_list_reply),
+    SendLocalList: CommandCodec(
+        "SendLocalList",
+        _send_list,
+        _send_list_reply,
+        split=_send_list_parts,
+        join=local_list_parts.joined,
+        limits=LIMITS,
+        until_refused=True,
+    ),
     GetLocalListVersion: CommandCodec(
         "GetLocalListVersion", lambda command: m.GetLocalListVersionRequest(), _version_reply
     ),

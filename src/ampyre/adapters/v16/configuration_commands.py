@@ -8,11 +8,13 @@ a key the station does not know has status "UnknownKey".
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
-from ampyre.adapters.command_codec import Codecs, CommandCodec, raw, refuse
+from ampyre.adapters.command_codec import Codecs, CommandCodec, joined_settings, raw, refuse
 from ampyre.domain.commands import CommandReply
 from ampyre.domain.configuration import ChangeConfiguration, GetConfiguration, overall
+from ampyre.domain.message_limits import LimitKeys, MessageLimits, split
 from ampyre.messages.v16 import types as m
 
 KEY_LENGTH = 50
@@ -45,7 +47,7 @@ def _change(command: ChangeConfiguration) -> m.ChangeConfigurationRequest:
     return m.ChangeConfigurationRequest(key=_key(change.key), value=change.value)
 
 
-def _split(command: ChangeConfiguration) -> list[ChangeConfiguration]:
+def _split(command: ChangeConfiguration, limits: MessageLimits) -> list[ChangeConfiguration]:
     return [dataclasses.replace(command, changes=(change,)) for change in command.changes]
 
 
@@ -56,7 +58,9 @@ def _change_reply(command: ChangeConfiguration, answer: Any) -> CommandReply:
     return CommandReply(status=status, details={"settings": [setting]}, raw=raw(answer))
 
 
-def _join(command: ChangeConfiguration, replies: list[CommandReply]) -> CommandReply:
+def _join(
+    command: ChangeConfiguration, parts: Sequence[ChangeConfiguration], replies: list[CommandReply]
+) -> CommandReply:
     if len(replies) == 1:
         return replies[0]
     return CommandReply(
@@ -66,8 +70,27 @@ def _join(command: ChangeConfiguration, replies: list[CommandReply]) -> CommandR
     )
 
 
+#: where a station reports how many keys one GetConfiguration may name
+GET_LIMITS = LimitKeys(items="GetConfigurationMaxKeys")
+
+
+def _get_parts(command: GetConfiguration, limits: MessageLimits) -> list[GetConfiguration]:
+    """As many GetConfiguration as GetConfigurationMaxKeys asks, keys in order (asking
+    for every key, with none named, is one message)."""
+    runs = split([0] * len(command.keys), MessageLimits(items=limits.items))
+    return [dataclasses.replace(command, keys=command.keys[r.start : r.stop]) for r in runs]
+
+
+def _get_join(
+    command: GetConfiguration, parts: Sequence[GetConfiguration], replies: list[CommandReply]
+) -> CommandReply:
+    return joined_settings(replies, by_status=False)
+
+
 CODECS: Codecs = {
-    GetConfiguration: CommandCodec("GetConfiguration", _get, _get_reply),
+    GetConfiguration: CommandCodec(
+        "GetConfiguration", _get, _get_reply, split=_get_parts, join=_get_join, limits=GET_LIMITS
+    ),
     ChangeConfiguration: CommandCodec(
         "ChangeConfiguration", _change, _change_reply, split=_split, join=_join
     ),

@@ -5,13 +5,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from ampyre.adapters import local_list_parts
 from ampyre.adapters.command_codec import Codecs, CommandCodec, raw, refuse, status_reply
 from ampyre.domain.commands import CommandReply
 from ampyre.domain.local_list import GetLocalListVersion, LocalListEntry, SendLocalList
+from ampyre.domain.message_limits import LimitKeys, MessageLimits
 from ampyre.domain.reservations import CancelReservation, ReserveNow
 from ampyre.messages.v201 import types as m
 
 TOKEN_LENGTH = 36
+
+#: where a station reports its limits for SendLocalList (the most entries it keeps is the
+#: maxLimit of LocalAuthListCtrlr/Entries, a characteristic we do not keep)
+LIMITS = LimitKeys(
+    items="LocalAuthListCtrlr/ItemsPerMessage", bytes="LocalAuthListCtrlr/BytesPerMessage"
+)
 
 
 def _id_token(value: str, kind: str | None, what: str = "id token") -> m.IdTokenType:
@@ -80,6 +88,10 @@ def _send_list(command: SendLocalList) -> m.SendLocalListRequest:
     )
 
 
+def _send_list_parts(command: SendLocalList, limits: MessageLimits) -> list[SendLocalList]:
+    return local_list_parts.parts(command, limits, _send_list, _entry)
+
+
 def _send_list_reply(command: SendLocalList, answer: Any) -> CommandReply:
     return status_reply(answer, version=command.version)
 
@@ -94,7 +106,15 @@ def _version_reply(command: GetLocalListVersion, answer: Any) -> CommandReply:
 CODECS: Codecs = {
     ReserveNow: CommandCodec("ReserveNow", _reserve, _reserve_reply),
     CancelReservation: CommandCodec("CancelReservation", _cancel),
-    SendLocalList: CommandCodec("SendLocalList", _send_list, _send_list_reply),
+    SendLocalList: CommandCodec(
+        "SendLocalList",
+        _send_list,
+        _send_list_reply,
+        split=_send_list_parts,
+        join=local_list_parts.joined,
+        limits=LIMITS,
+        until_refused=True,
+    ),
     GetLocalListVersion: CommandCodec(
         "GetLocalListVersion", lambda command: m.GetLocalListVersionRequest(), _version_reply
     ),

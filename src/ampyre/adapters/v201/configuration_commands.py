@@ -8,10 +8,20 @@ when the station gave one), keys as the station's results name them. NotifyRepor
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from ampyre.adapters.command_codec import Codecs, CommandCodec, raw, refuse
+from ampyre.adapters.command_codec import (
+    Codecs,
+    CommandCodec,
+    call_size,
+    encoded_size,
+    joined_settings,
+    raw,
+    refuse,
+)
 from ampyre.domain.commands import CommandReply
 from ampyre.domain.configuration import (
     AttributeType,
@@ -23,6 +33,7 @@ from ampyre.domain.configuration import (
     VariableKey,
     overall,
 )
+from ampyre.domain.message_limits import LimitKeys, MessageLimits, split
 from ampyre.messages.v201 import types as m
 
 NAME_LENGTH = 50
@@ -154,9 +165,69 @@ def _set_reply(command: ChangeConfiguration, answer: Any) -> CommandReply:
     )
 
 
+def _limit_keys(action: str) -> LimitKeys:
+    return LimitKeys(
+        items=f"DeviceDataCtrlr/ItemsPerMessage({action})",
+        bytes=f"DeviceDataCtrlr/BytesPerMessage({action})",
+    )
+
+
+#: where a station reports its limits for GetVariables and SetVariables (B06.FR.05)
+GET_LIMITS = _limit_keys("GetVariables")
+SET_LIMITS = _limit_keys("SetVariables")
+#: what a list field adds to a message without items: `"getVariableData":[]` at most
+DATA_FIELD = len('"setVariableData":[]')
+
+
+def _cut(count: int, limits: MessageLimits, fixed: int, size: Callable[[int], int]) -> list[range]:
+    if limits.items is None and limits.bytes is None:
+        return [range(0, count)]
+    sizes = [0] * count if limits.bytes is None else [size(i) for i in range(count)]
+    return split(sizes, limits, fixed=fixed)
+
+
+def _get_parts(command: GetConfiguration, limits: MessageLimits) -> list[GetConfiguration]:
+    """As many GetVariables as the station's limits ask, keys in order."""
+    fixed = call_size("GetVariables", {}) + DATA_FIELD
+
+    def size(index: int) -> int:
+        return encoded_size(_get(GetConfiguration(keys=(command.keys[index],))).getVariableData[0])
+
+    runs = _cut(len(command.keys), limits, fixed, size)
+    return [dataclasses.replace(command, keys=command.keys[r.start : r.stop]) for r in runs]
+
+
+def _set_parts(command: ChangeConfiguration, limits: MessageLimits) -> list[ChangeConfiguration]:
+    """As many SetVariables as the station's limits ask, changes in order."""
+    fixed = call_size("SetVariables", {}) + DATA_FIELD
+
+    def size(index: int) -> int:
+        one = ChangeConfiguration(changes=(command.changes[index],))
+        return encoded_size(_set(one).setVariableData[0])
+
+    runs = _cut(len(command.changes), limits, fixed, size)
+    return [dataclasses.replace(command, changes=command.changes[r.start : r.stop]) for r in runs]
+
+
+def _get_join(
+    command: GetConfiguration, parts: Sequence[GetConfiguration], replies: list[CommandReply]
+) -> CommandReply:
+    return joined_settings(replies, by_status=False)
+
+
+def _set_join(
+    command: ChangeConfiguration, parts: Sequence[ChangeConfiguration], replies: list[CommandReply]
+) -> CommandReply:
+    return joined_settings(replies, by_status=True)
+
+
 CODECS: Codecs = {
-    GetConfiguration: CommandCodec("GetVariables", _get, _get_reply),
-    ChangeConfiguration: CommandCodec("SetVariables", _set, _set_reply),
+    GetConfiguration: CommandCodec(
+        "GetVariables", _get, _get_reply, split=_get_parts, join=_get_join, limits=GET_LIMITS
+    ),
+    ChangeConfiguration: CommandCodec(
+        "SetVariables", _set, _set_reply, split=_set_parts, join=_set_join, limits=SET_LIMITS
+    ),
 }
 
 

@@ -28,6 +28,7 @@ from ampyre.domain.commands import (
 )
 from ampyre.domain.errors import NotFound
 from ampyre.domain.events import Event, EventKind
+from ampyre.domain.message_limits import NO_LIMITS, MessageLimits
 from ampyre.services.ports import (
     Clock,
     EventPublisher,
@@ -89,8 +90,9 @@ class CommandService:
         if getattr(command, REQUEST_ID, 0) is None:
             # a command whose answers come later (reports) names them by the command id
             command = dataclasses.replace(command, **{REQUEST_ID: record.id})
+        limits = await self._limits(station_id, command)
         try:
-            reply = await self._gateway.send(station_id, command)
+            reply = await self._gateway.send(station_id, command, limits)
         except (CommandNotSupported, InvalidCall) as refusal:
             record.state = CommandState.REFUSED
             record.error = str(refusal)
@@ -163,6 +165,17 @@ class CommandService:
     ) -> list[CommandRecord]:
         async with self._uow() as uow:
             return await uow.commands.list(station_id, name, before, limit)
+
+    async def _limits(self, station_id: str, command: Command) -> MessageLimits:
+        """The station's limits for the messages of `command`, as its stored configuration
+        says (unknown limits are None: see domain/message_limits.py)."""
+        keys = self._gateway.limit_keys(station_id, command)
+        if keys is None:
+            return NO_LIMITS
+        async with self._uow() as uow:
+            settings = await uow.configuration.list(station_id)
+        wanted = set(keys.names)
+        return keys.read({s.key: s.value for s in settings if s.key in wanted})
 
     async def _check(self, station_id: str) -> None:
         if self._gateway.version(station_id) is not None:

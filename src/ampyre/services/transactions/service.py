@@ -6,6 +6,9 @@ Idempotency:
 - meter values are stored once per (station, EVSE, time, content), whatever message carries them.
 Real stations break the rules in known ways; those are accepted and flagged on the session,
 or refused when the operator asks for strict mode.
+
+With `open_sessions` (one process on SQLite), a session changed by a committed message is
+kept in memory, and the next message in it does not read it again (`open_sessions.py`).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from ampyre.domain.transactions import (
 from ampyre.services.authorization.service import authorize_in
 from ampyre.services.ports import EventPublisher, UnitOfWork, UnitOfWorkFactory
 from ampyre.services.reservations.service import use_reservation
+from ampyre.services.transactions.open_sessions import Lease, OpenSessions
 
 #: Trigger reasons that say a token was just presented, so the event must carry it.
 _TOKEN_TRIGGERS = frozenset({"Authorized"})
@@ -48,16 +52,34 @@ class TransactionRejected(DomainError):
 
 
 class TransactionService:
-    def __init__(self, uow: UnitOfWorkFactory, *, strict: bool, events: EventPublisher) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        *,
+        strict: bool,
+        events: EventPublisher,
+        open_sessions: OpenSessions | None = None,
+    ) -> None:
         self._uow = uow
         self.strict = strict
         self._events = events
+        #: only when this service is the only writer of sessions (see open_sessions.py)
+        self.open_sessions = open_sessions if open_sessions is not None else OpenSessions(0)
 
     async def apply(self, update: TransactionUpdate) -> TransactionOutcome:
-        """Apply what a station says about a session; commit before returning."""
-        async with self._uow() as uow:
-            outcome = await self._apply(uow, update)
-            await uow.commit()
+        """Apply what a station says about a session; commit before returning.
+
+        The session returned is the one kept for the next message: read it, do not keep it.
+        """
+        lease = self.open_sessions.lease()
+        try:
+            async with self._uow() as uow:
+                outcome = await self._apply(uow, update, lease)
+                await uow.commit()
+        except BaseException:
+            lease.drop()
+            raise
+        lease.keep(outcome.transaction)
         if outcome.transaction is not None and not outcome.duplicate:
             self._publish(update, outcome.transaction)
         return outcome
@@ -93,11 +115,17 @@ class TransactionService:
             await uow.transactions.add_meter_values(station_id, evse_id, None, values)
             await uow.commit()
 
-    async def _apply(self, uow: UnitOfWork, update: TransactionUpdate) -> TransactionOutcome:
+    async def _apply(
+        self, uow: UnitOfWork, update: TransactionUpdate, lease: Lease
+    ) -> TransactionOutcome:
         auth = await self._authorize(uow, update.id_token, update.timestamp)
         if update.ref is None:
-            return await self._start_numbered_by_us(uow, update, auth)
-        transaction = await uow.transactions.by_ref(update.station_id, update.ref)
+            return await self._start_numbered_by_us(uow, update, auth, lease)
+        transaction = lease.take(update.station_id, update.ref)
+        if transaction is not None:
+            uow.transactions.known(transaction)
+        else:
+            transaction = await uow.transactions.by_ref(update.station_id, update.ref)
         if transaction is None:
             if update.seq_no is None:
                 # A stop or meter values for a session we never numbered: keep the readings.
@@ -117,18 +145,27 @@ class TransactionService:
         return TransactionOutcome(transaction, auth)
 
     async def _start_numbered_by_us(
-        self, uow: UnitOfWork, update: TransactionUpdate, auth: AuthorizationResult | None
+        self,
+        uow: UnitOfWork,
+        update: TransactionUpdate,
+        auth: AuthorizationResult | None,
+        lease: Lease,
     ) -> TransactionOutcome:
         key = _start_key(update)
         existing = await uow.transactions.by_start_key(update.station_id, key)
         if existing is not None:
             return TransactionOutcome(existing, auth, duplicate=True)
         transaction = await uow.transactions.create(self._new(update, ""), key)
+        lease.take(transaction.station_id, transaction.ref)  # nothing yet: kept once committed
         await self._merge(uow, transaction, update)
         return TransactionOutcome(transaction, auth)
 
     def _new(self, update: TransactionUpdate, ref: str) -> Transaction:
-        return Transaction(
+        """A new session with what `_merge` would then set, so its INSERT writes it all and
+        `save` has nothing left to UPDATE: not its end (`_check` sees a new session open) nor
+        its reservation (`_merge` marks the reservation used when it sets it)."""
+        readings = register_readings_wh(update.meter_values)
+        transaction = Transaction(
             id=0,
             station_id=update.station_id,
             ref=ref,
@@ -136,7 +173,16 @@ class TransactionService:
             connector_id=update.connector_id or 0,
             state=TransactionState.ACTIVE,
             started_at=update.timestamp,
+            id_token=update.id_token,
+            meter_start_wh=update.meter_start_wh,
+            charging_state=update.charging_state,
+            remote_start_id=update.remote_start_id,
+            offline=update.offline,
+            min_register_wh=min(readings, default=None),
+            max_register_wh=max(readings, default=None),
         )
+        transaction.recompute_energy()
+        return transaction
 
     def _check(self, transaction: Transaction, update: TransactionUpdate) -> None:
         """Flag (or in strict mode refuse) what real stations get wrong."""

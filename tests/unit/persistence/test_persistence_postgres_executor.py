@@ -1,0 +1,196 @@
+"""Hot statements on PostgreSQL skip SQLAlchemy's asyncio layer: same results, same errors."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import asyncpg
+import pytest
+from persistence_builders import at, meter_value, transaction
+from sqlalchemy import bindparam, select, text
+
+from ampyre.domain.errors import Conflict, DomainError, InvalidInput
+from ampyre.domain.station import Station
+from ampyre.domain.transactions import TransactionState
+from ampyre.persistence import Database
+from ampyre.persistence.postgres_executor import PostgresStatements
+from ampyre.persistence.tables import stations
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.parametrize("database_url", ["postgres"], indirect=True),
+]
+
+
+def statements(database: Database) -> PostgresStatements:
+    found = database._postgres
+    assert found is not None
+    return found
+
+
+async def session_round_trip(database: Database, n: int) -> Any:
+    """Create, update, add meter values and events, read back: every hot repository path."""
+    async with database.unit_of_work() as uow:
+        await uow.stations.save(Station(id=f"CS{n}", created_at=at(n)))
+        created = await uow.transactions.create(transaction(f"CS{n}", f"tx-{n}"), f"key-{n}")
+        ended = dataclasses.replace(
+            created, state=TransactionState.ENDED, ended_at=at(n + 60), energy_wh=1500.5
+        )
+        await uow.transactions.save(ended)
+        added = await uow.transactions.add_meter_values(
+            f"CS{n}", 1, created.id, [meter_value(1, 100.0)]
+        )
+        again = await uow.transactions.add_meter_values(
+            f"CS{n}", 1, created.id, [meter_value(1, 100.0)]
+        )
+        first_event = await uow.transactions.add_event(created.id, 0, "Started", at(n))
+        repeated = await uow.transactions.add_event(created.id, 0, "Started", at(n))
+        await uow.stations.touch(f"CS{n}", at(n + 61))
+        await uow.commit()
+    async with database.unit_of_work() as uow:
+        read = await uow.transactions.by_ref(f"CS{n}", f"tx-{n}")
+        by_key = await uow.transactions.by_start_key(f"CS{n}", f"key-{n}")
+        station = await uow.stations.get(f"CS{n}")
+        values = await uow.transactions.meter_values(created.id)
+    assert station is not None and read is not None
+    return created, ended, read, by_key, station, added, again, first_event, repeated, values
+
+
+async def test_results_are_the_same_on_the_fast_path(database: Database) -> None:
+    first = await session_round_trip(database, 1)  # first executions: SQLAlchemy's path
+    before = statements(database).fast
+    second = await session_round_trip(database, 2)  # the same statement objects again
+    assert statements(database).fast - before >= 8
+    for result, n in ((first, 1), (second, 2)):
+        created, ended, read, by_key, station, added, again, first_event, repeated, values = result
+        assert created.id > 0  # INSERT ... RETURNING
+        assert read == ended == by_key  # every column, datetimes as aware UTC with microseconds
+        assert read.ended_at == at(n + 60) and read.ended_at.tzinfo is not None
+        assert read.energy_wh == 1500.5
+        assert station.last_seen == at(n + 61) and station.created_at == at(n)
+        assert (added, again, first_event, repeated) == (1, 0, True, False)
+        assert [v.samples for v in values] == [meter_value(1, 100.0).samples]  # JSON
+        assert values[0].timestamp == at(1)
+
+
+async def _failures(database: Database, fail: Any) -> list[tuple[type[DomainError], str]]:
+    """The error of `fail(uow)` three times: SQLAlchemy's path first, then the fast one."""
+    seen = []
+    for _ in range(3):
+        with pytest.raises(DomainError) as caught:
+            async with database.unit_of_work() as uow:
+                await fail(uow)
+        seen.append((type(caught.value), str(caught.value)))
+    return seen
+
+
+async def test_errors_are_translated_as_on_sqlalchemy(database: Database) -> None:
+    async with database.unit_of_work() as uow:
+        await uow.transactions.create(transaction(ref="r1"), start_key=None)
+        second = await uow.transactions.create(transaction(ref="r2"), start_key=None)
+        await uow.commit()
+    before = statements(database).fast
+
+    async def unique(uow: Any) -> None:
+        await uow.transactions.save(dataclasses.replace(second, ref="r1"))
+
+    async def foreign_key(uow: Any) -> None:
+        await uow.transactions.add_event(999_999, 1, "Updated", at(0))
+
+    async def nul(uow: Any) -> None:
+        await uow.stations.touch("CS\x001", at(0))
+
+    for fail, kind in ((unique, Conflict), (foreign_key, Conflict), (nul, InvalidInput)):
+        seen = await _failures(database, fail)
+        assert seen[0][0] is kind
+        assert seen[0] == seen[1] == seen[2]
+    assert statements(database).fast > before
+    async with database.unit_of_work() as uow:  # the pool's connections are still usable
+        assert await uow.transactions.by_ref("CS1", "r2") == second
+
+
+async def test_one_off_and_expanding_statements_stay_on_sqlalchemy(database: Database) -> None:
+    async with database.unit_of_work() as uow:
+        for name in ("A", "B", "C"):
+            await uow.stations.save(Station(id=name))
+        await uow.commit()
+    executor = database.executor()
+    await executor.enter()
+    try:
+        before = statements(database).fast
+        one_off = await executor.execute(select(stations.c.id).where(stations.c.id == "B"))
+        assert one_off.scalar_one() == "B"
+        expanding = select(stations.c.id).where(stations.c.id.in_(bindparam("ids", expanding=True)))
+        for _ in range(2):
+            rows = await executor.execute(expanding, {"ids": ["A", "C"]})
+            assert sorted(rows.scalars()) == ["A", "C"]
+        assert statements(database).fast == before
+    finally:
+        await executor.leave(failing=False)
+
+
+async def test_fast_and_sqlalchemy_statements_share_one_transaction(database: Database) -> None:
+    by_id = select(stations.c.id).where(stations.c.id == bindparam("id"))
+    executor = database.executor()
+    await executor.enter()
+    try:
+        await executor.execute(by_id, {"id": "X"})  # first execution: SQLAlchemy's path
+        async with database.unit_of_work() as uow:
+            await uow.stations.save(Station(id="X"))
+            await uow.stations.save(Station(id="Y"))
+            await uow.commit()
+        insert = executor.insert(stations).values(
+            id=bindparam("id"), registered=True, connected=False
+        )
+        await executor.execute(insert, {"id": "Z1"})  # SQLAlchemy
+        await executor.execute(insert, {"id": "Z2"})  # fast
+        found = await executor.execute(
+            select(stations.c.id).where(stations.c.id.in_(["Z1", "Z2"]))
+        )  # SQLAlchemy again, inside the same transaction
+        assert sorted(found.scalars()) == ["Z1", "Z2"]
+        assert (await executor.execute(by_id, {"id": "Y"})).scalar_one_or_none() == "Y"
+    finally:
+        await executor.leave(failing=False)  # not committed: rolled back
+    async with database.unit_of_work() as uow:
+        assert await uow.stations.get("Z1") is None and await uow.stations.get("Z2") is None
+
+
+async def _terminate_pooled_connections(database: Database, database_url: str) -> None:
+    """Three connections in the pool, then closed by the server (as on its restart)."""
+    executors = [database.executor() for _ in range(3)]
+    pids = []
+    for executor in executors:
+        await executor.enter()
+        pids.append((await executor.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+    for executor in executors:
+        await executor.leave(failing=False)
+    admin = await asyncpg.connect(database_url.split("?")[0])
+    try:
+        for pid in pids:
+            assert await admin.fetchval("SELECT pg_terminate_backend($1)", pid)
+    finally:
+        await admin.close()
+
+
+async def test_connections_the_server_closed_are_replaced(
+    database: Database, database_url: str
+) -> None:
+    """No pre-ping: a unit of work whose BEGIN finds its connection closed starts again on
+    a fresh one (twice: a unit that reads, a unit that writes)."""
+    for _ in range(2):  # so that get() takes the fast path
+        async with database.unit_of_work() as uow:
+            assert await uow.stations.get("AFTER0") is None
+    await _terminate_pooled_connections(database, database_url)
+    before = statements(database).fast
+    for _ in range(3):
+        async with database.unit_of_work() as uow:
+            assert await uow.stations.get("AFTER0") is None
+    assert statements(database).fast > before
+    await _terminate_pooled_connections(database, database_url)
+    for n in range(4):
+        async with database.unit_of_work() as uow:
+            await uow.stations.save(Station(id=f"AFTER{n}"))
+            await uow.commit()
+    async with database.unit_of_work() as uow:
+        assert await uow.stations.get("AFTER3") is not None

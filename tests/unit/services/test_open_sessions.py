@@ -1,0 +1,305 @@
+"""Open sessions kept in memory: a message in a session does not read it again, and the
+session it works on is always the one stored (rollbacks, failed commits, units of work on
+one session at once, restarts, other writers)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ampyre.config import Settings
+from ampyre.domain.authorization import IdToken
+from ampyre.domain.errors import StorageUnavailable
+from ampyre.domain.events import Event
+from ampyre.domain.metering import MeterValue, SampledValue
+from ampyre.domain.transactions import (
+    Transaction,
+    TransactionState,
+    TransactionUpdate,
+    UpdateKind,
+)
+from ampyre.ocpp_j import station_services
+from ampyre.persistence import Database
+from ampyre.persistence.transactions import SqlTransactionRepository
+from ampyre.services.transactions import OpenSessions, TransactionRejected, TransactionService
+
+T0 = datetime(2026, 1, 1, 12, 0, 0, 250000, tzinfo=UTC)
+SRC = Path(__file__).parents[3] / "src" / "ampyre"
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+class Events:
+    def publish(self, event: Event) -> None:
+        pass
+
+
+class Units:
+    """The database's units of work; `fail_commit` makes the next commit fail (rolled back)."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.fail_commit = False
+
+    def __call__(self) -> Any:
+        uow = self.database.unit_of_work()
+        if self.fail_commit:
+            self.fail_commit = False
+
+            async def commit() -> None:
+                raise StorageUnavailable("the disk is full")
+
+            uow.commit = commit
+        return uow
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The refs of the sessions read by (station, ref), in order."""
+    seen: list[str] = []
+    by_ref = SqlTransactionRepository.by_ref
+
+    async def counted(self: SqlTransactionRepository, station_id: str, ref: str) -> Any:
+        seen.append(ref)
+        return await by_ref(self, station_id, ref)
+
+    monkeypatch.setattr(SqlTransactionRepository, "by_ref", counted)
+    return seen
+
+
+def service(
+    units: Any, cache: OpenSessions | None = None, *, strict: bool = False
+) -> TransactionService:
+    return TransactionService(units, strict=strict, events=Events(), open_sessions=cache)
+
+
+def start(station: str = "CS1", seconds: float = 0, meter: float = 1000.0) -> TransactionUpdate:
+    return TransactionUpdate(
+        station_id=station,
+        kind=UpdateKind.STARTED,
+        timestamp=at(seconds),
+        evse_id=1,
+        connector_id=1,
+        id_token=IdToken("TAG"),
+        meter_start_wh=meter,
+    )
+
+
+def values(ref: str, seconds: float, wh: float, station: str = "CS1") -> TransactionUpdate:
+    sample = SampledValue(value=str(wh), unit="Wh")
+    return TransactionUpdate(
+        station_id=station,
+        kind=UpdateKind.UPDATED,
+        timestamp=at(seconds),
+        ref=ref,
+        evse_id=1,
+        connector_id=1,
+        meter_values=(MeterValue(at(seconds), (sample,)),),
+    )
+
+
+def stop(ref: str, seconds: float, wh: float, station: str = "CS1") -> TransactionUpdate:
+    return TransactionUpdate(
+        station_id=station,
+        kind=UpdateKind.ENDED,
+        timestamp=at(seconds),
+        ref=ref,
+        meter_stop_wh=wh,
+        stop_reason="Local",
+    )
+
+
+async def stored(database: Database, session: Transaction | None) -> Transaction:
+    """`session` as a read of its row (by id, which is not counted in `reads`) finds it."""
+    assert session is not None
+    async with database.unit_of_work() as uow:
+        found = await uow.transactions.get(session.id)
+    assert found is not None
+    return found
+
+
+async def begun(sessions: TransactionService, update: TransactionUpdate) -> str:
+    outcome = await sessions.apply(update)
+    assert outcome.transaction is not None
+    return outcome.transaction.ref
+
+
+async def test_a_session_is_read_once_and_stored_as_without_the_cache(
+    database: Database, reads: list[str]
+) -> None:
+    cached = service(database.unit_of_work, OpenSessions())
+    plain = service(database.unit_of_work)
+    for sessions, station in ((cached, "CACHED"), (plain, "PLAIN")):
+        ref = await begun(sessions, start(station))
+        for step in range(1, 4):
+            outcome = await sessions.apply(values(ref, step, 1000 + 1000 * step, station))
+            # what the next message works on is the row as stored
+            assert outcome.transaction == await stored(database, outcome.transaction)
+        await sessions.apply(stop(ref, 5, 4500, station))
+    async with database.unit_of_work() as uow:
+        rows = {s: (await uow.transactions.list_for_station(s))[0] for s in ("CACHED", "PLAIN")}
+        samples = {s: await uow.transactions.meter_values(rows[s].id) for s in rows}
+    # the cached station's messages read nothing; the plain one's read their session each
+    assert reads == [rows["PLAIN"].ref] * 4
+    neutral = {"id": 0, "station_id": "", "ref": ""}
+    assert dataclasses.replace(rows["CACHED"], **neutral) == dataclasses.replace(
+        rows["PLAIN"], **neutral
+    )
+    assert rows["CACHED"].state is TransactionState.ENDED and rows["CACHED"].energy_wh == 3500
+    assert samples["CACHED"] == samples["PLAIN"] and len(samples["CACHED"]) == 3
+    assert len(cached.open_sessions) == 0  # an ended session is not kept
+
+
+async def test_a_failed_commit_leaves_the_session_as_stored(
+    database: Database, reads: list[str]
+) -> None:
+    units = Units(database)
+    sessions = service(units, OpenSessions())
+    ref = await begun(sessions, start())
+    await sessions.apply(values(ref, 1, 2000))
+    units.fail_commit = True
+    with pytest.raises(StorageUnavailable):
+        await sessions.apply(values(ref, 2, 9000))  # changed the session, then rolled back
+    assert len(sessions.open_sessions) == 0
+    outcome = await sessions.apply(values(ref, 3, 3000))
+    assert reads == [ref]  # read again once, after the failure only
+    assert outcome.transaction == await stored(database, outcome.transaction)
+    assert outcome.transaction is not None and outcome.transaction.max_register_wh == 3000
+
+
+async def test_a_refused_message_leaves_the_session_as_stored(
+    database: Database, reads: list[str]
+) -> None:
+    sessions = service(database.unit_of_work, OpenSessions(), strict=True)
+    started = TransactionUpdate(
+        "CS1", UpdateKind.STARTED, at(0), ref="tx", evse_id=1, connector_id=1, seq_no=0
+    )
+    await sessions.apply(started)
+    await sessions.apply(dataclasses.replace(values("tx", 1, 2000), seq_no=1))
+    # "Authorized" without a token on a session without one: refused after its event was added
+    refused = dataclasses.replace(
+        values("tx", 2, 9000), seq_no=2, trigger_reason="Authorized", charging_state="Idle"
+    )
+    with pytest.raises(TransactionRejected):
+        await sessions.apply(refused)
+    outcome = await sessions.apply(
+        dataclasses.replace(refused, trigger_reason="MeterValuePeriodic")
+    )
+    assert not outcome.duplicate  # the refused event's seqNo was rolled back with it
+    assert reads == ["tx", "tx"]  # the start's (a miss) and the one after the refusal
+    assert outcome.transaction == await stored(database, outcome.transaction)
+
+
+@pytest.mark.parametrize(
+    ("database_url", "cache"),
+    [
+        # kept sessions need SQLite (one writer, one unit of work at a time): not on PostgreSQL
+        pytest.param("sqlite", OpenSessions, id="sqlite-kept"),
+        pytest.param("sqlite", lambda: None, id="sqlite-read"),
+        pytest.param("postgres", lambda: None, id="postgres-read", marks=pytest.mark.postgres),
+    ],
+    indirect=["database_url"],
+)
+async def test_messages_in_one_session_at_once_keep_it_right(
+    database: Database, reads: list[str], cache: Any
+) -> None:
+    sessions = service(database.unit_of_work, cache())
+    ref = await begun(sessions, start())
+    await asyncio.gather(*(sessions.apply(values(ref, step, 1000 * step)) for step in (3, 1, 2)))
+    outcome = await sessions.apply(values(ref, 4, 500))
+    assert outcome.transaction == await stored(database, outcome.transaction)
+    assert outcome.transaction is not None
+    assert (outcome.transaction.min_register_wh, outcome.transaction.max_register_wh) == (
+        500,
+        3000,
+    )
+    if cache() is not None:
+        assert len(reads) >= 1  # those that ran together did not keep the session: read again
+
+
+async def test_a_restart_or_another_worker_reads_what_was_committed(database: Database) -> None:
+    first = service(database.unit_of_work, OpenSessions())
+    ref = await begun(first, start())
+    await first.apply(values(ref, 1, 2000))
+    # Another process (a restart; a worker of --workers N, without cache) goes on with it...
+    other = service(database.unit_of_work)
+    outcome = await other.apply(values(ref, 2, 5000))
+    assert (await stored(database, outcome.transaction)).max_register_wh == 5000
+    # ... which is why a cache is only ever used by the only writer of sessions.
+    restarted = service(database.unit_of_work, OpenSessions())
+    outcome = await restarted.apply(values(ref, 3, 3000))
+    assert outcome.transaction == await stored(database, outcome.transaction)
+    assert outcome.transaction is not None
+    assert (outcome.transaction.min_register_wh, outcome.transaction.max_register_wh) == (
+        2000,
+        5000,
+    )
+
+
+def test_only_a_single_process_on_sqlite_keeps_sessions(tmp_path: Path) -> None:
+    def kept(url: str, workers: int = 1) -> int:
+        settings = Settings(database_url=url, workers=workers, files_dir=tmp_path)
+        services = station_services(settings, Units(Database(url)), None, Events())  # type: ignore[arg-type]
+        return services.transactions.open_sessions.capacity
+
+    assert kept(f"sqlite+aiosqlite:///{tmp_path / 'a.db'}") > 0
+    assert kept("postgresql://ampyre@db/ampyre") == 0
+    assert kept("postgresql+asyncpg://ampyre@db/ampyre", workers=4) == 0
+
+
+def test_the_transaction_service_is_the_only_writer_of_sessions() -> None:
+    """Kept sessions are right only if every change to a session goes through the service
+    that keeps them: nothing else may create or save one."""
+    writes = re.compile(r"\.transactions\.(save|create|known)\(")
+    writers = {
+        path.relative_to(SRC).as_posix()
+        for path in SRC.rglob("*.py")
+        if writes.search(path.read_text(encoding="utf-8"))
+    }
+    assert writers == {"services/transactions/service.py"}
+
+
+def test_units_of_work_on_one_session_at_once_keep_nothing() -> None:
+    cache = OpenSessions()
+    first, second = cache.lease(), cache.lease()
+    session = Transaction(1, "CS1", "tx", 1, 1, TransactionState.ACTIVE)
+    assert first.take("CS1", "tx") is None
+    assert second.take("CS1", "tx") is None
+    first.keep(session)
+    second.keep(session)  # which committed last is unknown: neither is kept
+    assert len(cache) == 0
+    alone = cache.lease()
+    alone.take("CS1", "tx")
+    alone.keep(session)
+    again = cache.lease()
+    assert again.take("CS1", "tx") is session
+    assert len(cache) == 0  # handed out: nobody else gets it until it is given back
+    again.drop()
+    assert cache.lease().take("CS1", "tx") is None
+
+
+def test_the_least_recently_used_session_leaves_first() -> None:
+    cache = OpenSessions(capacity=2)
+    for ref in ("a", "b", "c"):
+        lease = cache.lease()
+        lease.take("CS1", ref)
+        lease.keep(Transaction(1, "CS1", ref, 1, 1, TransactionState.ACTIVE))
+    assert len(cache) == 2
+    assert cache.lease().take("CS1", "a") is None
+    assert cache.lease().take("CS1", "c") is not None
+
+
+def test_a_disabled_cache_takes_nothing() -> None:
+    cache = OpenSessions(capacity=0)
+    lease = cache.lease()
+    assert lease.take("CS1", "tx") is None
+    lease.keep(Transaction(1, "CS1", "tx", 1, 1, TransactionState.ACTIVE))
+    assert len(cache) == 0
