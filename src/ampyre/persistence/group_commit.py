@@ -41,6 +41,9 @@ from ampyre.persistence.executor import Executor, Rows
 
 log = logging.getLogger(__name__)
 
+#: a batch of at most this many units commits on the event loop, a larger one in a thread
+COMMIT_ON_LOOP_UNITS = 2
+
 
 class _Batch:
     """One database transaction shared by the units of work that joined it."""
@@ -257,13 +260,17 @@ class GroupCommitWriter:
             return
         raw = self._raw
         assert raw is not None
-        commit = self.loop.run_in_executor(None, raw.execute, "COMMIT")
         try:
-            await asyncio.shield(commit)
-        except asyncio.CancelledError:
-            # The thread goes on; the units learn what it did.
-            commit.add_done_callback(lambda done: self._settle(batch, done))
-            raise
+            if batch.units <= COMMIT_ON_LOOP_UNITS:
+                raw.execute("COMMIT")
+            else:
+                commit = self.loop.run_in_executor(None, raw.execute, "COMMIT")
+                try:
+                    await asyncio.shield(commit)
+                except asyncio.CancelledError:
+                    # The thread goes on; the units learn what it did.
+                    commit.add_done_callback(lambda done: self._settle(batch, done))
+                    raise
         except Exception as error:
             batch.fail(error)
             if raw.in_transaction:
