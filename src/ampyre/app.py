@@ -446,6 +446,7 @@ class Application:
             await self.server.stop()
         else:
             await self._stop_workers()  # their stations' disconnects still reach us
+        await self.services.provisioning.close()
         # after the stations (no more events), before the database
         await self.webhooks.close()
         await self.webhook_http.aclose()

@@ -106,6 +106,7 @@ class Worker:
                 shutil.rmtree(directory, ignore_errors=True)
         stopping.cancel()
         await self.server.stop()  # the stations' disconnects go to the primary
+        await self.services.provisioning.close()
         await self.recorder.close()
         await self.channel.close()
         primary.cancel()

@@ -96,6 +96,7 @@ class Router:
 
     async def handle_call(self, link: StationLink, action: str, payload: Any) -> Any:
         ctx: StationContext = link.state
+        self.services.provisioning.heard(ctx.station_id, ctx.now())
         route = self.routes[link.version].get(action)
         if route is None:
             raise NotSupported(f"{action} is not supported by this central system")

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, func, select, update
+from sqlalchemy import Row, bindparam, delete, func, or_, select, update
 
 from ampyre.domain.errors import Conflict
 from ampyre.domain.station import (
@@ -51,6 +51,18 @@ _ADDRESS = select(stations.c.soap_address, stations.c.soap_address_override).whe
 )
 # SET takes the columns given in the parameters.
 _UPDATE = update(stations).where(stations.c.id == bindparam("station"))
+#: last heard from, never moved back (a disconnect may have stored a later time meanwhile)
+_TOUCH = (
+    update(stations)
+    .where(stations.c.id == bindparam("station"))
+    .where(
+        or_(
+            stations.c.last_seen.is_(None),
+            stations.c.last_seen < bindparam("seen", type_=stations.c.last_seen.type),
+        )
+    )
+    .values(last_seen=bindparam("seen", type_=stations.c.last_seen.type))
+)
 
 
 def _save(db: Executor) -> Any:
@@ -120,8 +132,9 @@ class SqlStationRepository:
             values["ocpp_version"] = ocpp_version
         await self._db.execute(_UPDATE, values)
 
-    async def touch(self, station_id: str, now: datetime) -> None:
-        await self._db.execute(_UPDATE, {"station": station_id, "last_seen": now})
+    async def touch_many(self, seen: Sequence[tuple[str, datetime]]) -> None:
+        if seen:
+            await self._db.execute(_TOUCH, [{"station": s, "seen": at} for s, at in seen])
 
     async def add(self, station: Station) -> None:
         statement = self._db.insert(stations).values(_values(station))

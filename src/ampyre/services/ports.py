@@ -77,8 +77,9 @@ class StationRepository(Protocol):
         """Set the connection flag (and the version it connected with) of a stored station."""
         ...
 
-    async def touch(self, station_id: str, now: datetime) -> None:
-        """Record that the station was heard from at `now`."""
+    async def touch_many(self, seen: Sequence[tuple[str, datetime]]) -> None:
+        """Each (station id, time): record that the station was heard from at that time,
+        unless a later time is stored already."""
         ...
 
     async def disconnect_all(self) -> None:

@@ -56,7 +56,7 @@ async def session_round_trip(database: Database, n: int) -> Any:
         )
         first_event = await uow.transactions.add_event(created.id, 0, "Started", at(n))
         repeated = await uow.transactions.add_event(created.id, 0, "Started", at(n))
-        await uow.stations.touch(f"CS{n}", at(n + 61))
+        await uow.stations.touch_many([(f"CS{n}", at(n + 61))])
         await uow.commit()
     async with database.unit_of_work() as uow:
         read = await uow.transactions.by_ref(f"CS{n}", f"tx-{n}")
@@ -120,7 +120,7 @@ async def test_a_value_its_type_refuses_raises_as_on_sqlalchemy(database: Databa
         async with database.unit_of_work() as uow:
             await uow.stations.save(Station(id="N"))
             with pytest.raises(Exception) as caught:
-                await uow.stations.touch("N", datetime(2025, 1, 1))  # no tzinfo
+                await uow.stations.touch_many([("N", datetime(2025, 1, 1))])  # no tzinfo
             errors.append(type(caught.value))
     assert errors[0] is errors[1] is errors[2]
 

@@ -46,7 +46,7 @@ async def session_round_trip(database: Database, n: int) -> Any:
         )
         first_event = await uow.transactions.add_event(created.id, 0, "Started", at(n))
         repeated = await uow.transactions.add_event(created.id, 0, "Started", at(n))
-        await uow.stations.touch(f"CS{n}", at(n + 61))
+        await uow.stations.touch_many([(f"CS{n}", at(n + 61))])
         await uow.commit()
     async with database.unit_of_work() as uow:
         read = await uow.transactions.by_ref(f"CS{n}", f"tx-{n}")
@@ -99,7 +99,7 @@ async def test_errors_are_translated_as_on_sqlalchemy(database: Database) -> Non
         await uow.transactions.add_event(999_999, 1, "Updated", at(0))
 
     async def nul(uow: Any) -> None:
-        await uow.stations.touch("CS\x001", at(0))
+        await uow.stations.touch_many([("CS\x001", at(0))])
 
     for fail, kind in ((unique, Conflict), (foreign_key, Conflict), (nul, InvalidInput)):
         seen = await _failures(database, fail)

@@ -88,7 +88,7 @@ async def test_connection_state(database: Database) -> None:
         await uow.stations.mark_connected("A", True, "2.0.1", at(1))
         await uow.stations.mark_connected("B", True, None, at(2))
         await uow.stations.mark_connected("missing", True, "1.6", at(2))  # no-op
-        await uow.stations.touch("A", at(3))
+        await uow.stations.touch_many([("A", at(3))])
         await uow.commit()
     async with database.unit_of_work() as uow:
         a, b = await uow.stations.get("A"), await uow.stations.get("B")

@@ -64,7 +64,7 @@ async def test_integrity_errors_become_conflicts(database: Database) -> None:
 async def test_naive_datetimes_are_refused(database: Database) -> None:
     async with database.unit_of_work() as uow:
         with pytest.raises(ValueError, match="naive"):
-            await uow.stations.touch("CS1", datetime(2025, 1, 1))
+            await uow.stations.touch_many([("CS1", datetime(2025, 1, 1))])
 
 
 async def test_unreachable_postgres_is_storage_unavailable() -> None:

@@ -15,7 +15,6 @@ class AvailabilityService:
     async def report(self, report: StatusReport) -> None:
         async with self._uow() as uow:
             await uow.statuses.add(report)
-            await uow.stations.touch(report.station_id, report.timestamp)
             await uow.commit()
         self._events.publish(
             Event(

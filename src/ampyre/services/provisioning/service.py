@@ -1,4 +1,4 @@
-"""BootNotification, Heartbeat and who may be served."""
+"""BootNotification, when stations were heard from, and who may be served."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from ampyre.domain.station import (
 )
 from ampyre.services.ports import EventPublisher, UnitOfWork, UnitOfWorkFactory
 from ampyre.services.provisioning.connects import StoredTogether
+from ampyre.services.provisioning.last_seen import LastSeen
 
 
 async def _store_connects(
@@ -39,6 +40,7 @@ class ProvisioningService:
         #: connects and boots of stations arriving together share a unit of work
         self._connects = StoredTogether(uow, _store_connects)
         self._boots = StoredTogether(uow, self._store_boots)
+        self._last_seen = LastSeen(uow)
         self._events = events
         self.policy = policy
         self.heartbeat_interval = heartbeat_interval
@@ -94,11 +96,13 @@ class ProvisioningService:
         async with self._uow() as uow:
             return await uow.stations.get(station_id)
 
-    async def heartbeat(self, station_id: str, now: datetime) -> datetime:
-        async with self._uow() as uow:
-            await uow.stations.touch(station_id, now)
-            await uow.commit()
-        return now
+    def heard(self, station_id: str, now: datetime) -> None:
+        """A CALL came from the station: its `last_seen`, stored within a second."""
+        self._last_seen.heard(station_id, now)
+
+    async def close(self) -> None:
+        """Store what is kept in memory (after the stations' connections are closed)."""
+        await self._last_seen.close()
 
     async def connected(self, station_id: str, ocpp_version: str, now: datetime) -> Station:
         """A station opened a connection: load what the database knows, creating the record of
