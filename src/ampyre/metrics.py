@@ -9,15 +9,22 @@ Application has its own registry, served at `/metrics` (outside /api/v1).
 from __future__ import annotations
 
 import hmac
+import itertools
+from bisect import bisect_left
 from collections import Counter as Tally
 from collections.abc import Callable, Iterator, Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+)
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
+from prometheus_client.utils import floatToGoString
 
 from ampyre.domain.events import Event, EventKind
 from ampyre.domain.message_log import FrameCount, FrameKind, RecordedFrame, frame_counts
@@ -30,6 +37,53 @@ MAX_ACTIONS = 200
 OTHER = "other"
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+
+
+class _Series:
+    """One label set of a `_LoopHistogram`: a count per bucket (the last is +Inf), the sum."""
+
+    __slots__ = ("bounds", "counts", "total")
+
+    def __init__(self, bounds: tuple[float, ...]) -> None:
+        self.bounds = bounds
+        self.counts = [0] * (len(bounds) + 1)
+        self.total = 0.0
+
+    def observe(self, value: float) -> None:
+        self.counts[bisect_left(self.bounds, value)] += 1  # the first bound >= value
+        self.total += value
+
+
+class _LoopHistogram(Collector):
+    """A histogram observed on the event loop thread only: plain counts, no locks.
+
+    prometheus-client's `Histogram.observe` takes two locks and walks the buckets, ~2 us a
+    call; answer times and commits are observed once per message each. Here an observation
+    is a bisect and two additions (~0.3 us); the library still renders it.
+    """
+
+    def __init__(
+        self, name: str, documentation: str, labels: Sequence[str], buckets: Sequence[float]
+    ) -> None:
+        self._name = name
+        self._documentation = documentation
+        self._labels = list(labels)
+        self._bounds = tuple(float(bound) for bound in buckets)
+        self._series: dict[tuple[str, ...], _Series] = {}
+
+    def labels(self, *values: str) -> _Series:
+        series = self._series.get(values)
+        if series is None:
+            series = self._series[values] = _Series(self._bounds)
+        return series
+
+    def collect(self) -> Iterator[HistogramMetricFamily]:
+        family = HistogramMetricFamily(self._name, self._documentation, labels=self._labels)
+        les = [floatToGoString(b) for b in self._bounds] + ["+Inf"]  # type: ignore[no-untyped-call]
+        for values, series in list(self._series.items()):
+            cumulative = itertools.accumulate(series.counts)
+            family.add_metric(list(values), list(zip(les, cumulative, strict=True)), series.total)
+        yield family
 
 
 class _Live(Collector):
@@ -118,19 +172,21 @@ class Metrics:
             ["code", "direction"],
             registry=self.registry,
         )
-        self.answer_seconds = Histogram(
+        self.answer_seconds = _LoopHistogram(
             "ampyre_ocpp_answer_seconds",
             "Time from a CALL to its answer, by action and who answered (csms, station).",
             ["action", "answered_by"],
-            buckets=_LATENCY_BUCKETS,
-            registry=self.registry,
+            _LATENCY_BUCKETS,
         )
-        self.commit_seconds = Histogram(
+        self.registry.register(self.answer_seconds)
+        commit_seconds = _LoopHistogram(
             "ampyre_db_commit_seconds",
             "Time a unit of work's commit took (until durable).",
-            buckets=_LATENCY_BUCKETS,
-            registry=self.registry,
+            [],
+            _LATENCY_BUCKETS,
         )
+        self.registry.register(commit_seconds)
+        self._commit_seconds = commit_seconds.labels()
         self.commands = Counter(
             "ampyre_command_results",
             "Commands sent to stations, by command and outcome (the station's status when "
@@ -149,8 +205,8 @@ class Metrics:
         )
         self.registry.register(_Live(links, recorder, remote_versions, remote_log))
         self._actions: set[str] = set()
-        #: answer_seconds.labels(action, answered_by), kept
-        self._answer_children: dict[tuple[str, str], Histogram] = {}
+        #: events.labels(kind), kept: `labels()` costs three times the increment
+        self._event_children: dict[str, Counter] = {}
 
     def _action(self, action: str | None) -> str:
         if action is None:
@@ -168,14 +224,12 @@ class Metrics:
     def observe_frames(self, frames: Sequence[FrameCount]) -> None:
         """Count frames described elsewhere (here, or in a worker process).
 
-        Counters are added up per label set first (one `labels().inc(n)` each per batch);
-        the answer-time histogram's children are kept, as `labels()` costs more than the
-        observation.
+        Counters are added up per label set first (one `labels().inc(n)` each per batch).
         """
         error = FrameKind.ERROR.value
         counts: Tally[tuple[str, str, str]] = Tally()
         errors: Tally[tuple[str, str]] = Tally()
-        answers = self._answer_children
+        answers = self.answer_seconds
         for raw_action, direction, kind, error_code, answer_ms in frames:
             action = self._action(raw_action)
             counts[action, direction, kind] += 1
@@ -183,22 +237,21 @@ class Metrics:
                 errors[(error_code or "")[:64], direction] += 1
             if answer_ms is not None:
                 answered_by = "csms" if direction == "out" else "station"
-                child = answers.get((action, answered_by))
-                if child is None:
-                    child = answers[action, answered_by] = self.answer_seconds.labels(
-                        action, answered_by
-                    )
-                child.observe(answer_ms / 1000.0)
+                answers.labels(action, answered_by).observe(answer_ms / 1000.0)
         for labels, n in counts.items():
             self.messages.labels(*labels).inc(n)
         for error_labels, n in errors.items():
             self.call_errors.labels(*error_labels).inc(n)
 
     def observe_commit(self, seconds: float) -> None:
-        self.commit_seconds.observe(seconds)
+        self._commit_seconds.observe(seconds)
 
     def observe_event(self, event: Event) -> None:
-        self.events.labels(event.kind.value).inc()
+        kind = event.kind.value
+        child = self._event_children.get(kind)
+        if child is None:
+            child = self._event_children[kind] = self.events.labels(kind)
+        child.inc()
         if event.kind is EventKind.COMMAND_RESULT:
             data = event.data
             answered = data.get("state") == "answered"

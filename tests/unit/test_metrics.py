@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from ampyre.domain.events import Event, EventKind
 from ampyre.metrics import Metrics
 from ampyre.services.message_log import MessageRecorder
 from ampyre.transports.frame_info import describe_json_frame
@@ -42,3 +44,31 @@ def test_a_batch_counts_every_frame_and_every_answer_time() -> None:
     assert _value(metrics, f"{answers}_sum", **csms) == pytest.approx(0.008)
     authorize = {"action": "Authorize", "answered_by": "csms"}
     assert _value(metrics, f"{answers}_count", **authorize) == 1
+
+
+def test_histograms_count_each_observation_in_its_bucket_cumulatively() -> None:
+    metrics = _metrics()
+    for seconds in (0.0005, 0.001, 0.003, 100.0):
+        metrics.observe_commit(seconds)
+    commits = "ampyre_db_commit_seconds"
+    assert _value(metrics, f"{commits}_bucket", le="0.001") == 2  # a bound is inclusive
+    assert _value(metrics, f"{commits}_bucket", le="0.0025") == 2
+    assert _value(metrics, f"{commits}_bucket", le="0.005") == 3
+    assert _value(metrics, f"{commits}_bucket", le="30.0") == 3
+    assert _value(metrics, f"{commits}_bucket", le="+Inf") == 4
+    assert _value(metrics, f"{commits}_count") == 4
+    assert _value(metrics, f"{commits}_sum") == pytest.approx(100.0045)
+    text = metrics.render().decode()
+    assert 'ampyre_db_commit_seconds_bucket{le="0.001"} 2.0' in text
+    assert "# TYPE ampyre_db_commit_seconds histogram" in text
+
+
+def test_events_are_counted_by_kind() -> None:
+    metrics = _metrics()
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    for _ in range(3):
+        metrics.observe_event(Event(EventKind.STATION_CONNECTED, "CS1", now))
+    metrics.observe_event(Event(EventKind.STATUS_CHANGED, "CS1", now, {}))
+    events = "ampyre_events_total"
+    assert _value(metrics, events, kind=EventKind.STATION_CONNECTED.value) == 3
+    assert _value(metrics, events, kind=EventKind.STATUS_CHANGED.value) == 1
