@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from ampyre.domain.authorization import AuthorizationResult, IdToken
 from ampyre.domain.commands import RemoteStart
-from ampyre.domain.errors import DomainError
+from ampyre.domain.errors import Conflict, DomainError
 from ampyre.domain.events import Event, EventKind
 from ampyre.domain.metering import MeterValue, register_readings_wh
 from ampyre.domain.transactions import (
@@ -152,10 +152,15 @@ class TransactionService:
         lease: Lease,
     ) -> TransactionOutcome:
         key = _start_key(update)
-        existing = await uow.transactions.by_start_key(update.station_id, key)
-        if existing is not None:
+        try:
+            # A repeated start is rare: its INSERT finds the key taken (and changes nothing),
+            # instead of every start looking for it first.
+            transaction = await uow.transactions.create(self._new(update, ""), key)
+        except Conflict:
+            existing = await uow.transactions.by_start_key(update.station_id, key)
+            if existing is None:
+                raise
             return TransactionOutcome(existing, auth, duplicate=True)
-        transaction = await uow.transactions.create(self._new(update, ""), key)
         lease.take(transaction.station_id, transaction.ref)  # nothing yet: kept once committed
         await self._merge(uow, transaction, update)
         return TransactionOutcome(transaction, auth)
