@@ -238,9 +238,9 @@ message_log = Table(
     Column("error_code", String(ENUM)),
     Column("answer_ms", Double),
     Column("frame", Text, nullable=False),
+    # no index on message_id: 0011 says why
     Index(None, "station_id", "id"),
     Index(None, "at"),
-    Index(None, "message_id"),
 )
 
 webhooks = Table(
