@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fast_path_scenarios import one_off_and_expanding_stay_on_sqlalchemy
 from persistence_builders import at, meter_value, transaction
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import MultipleResultsFound
@@ -94,23 +95,7 @@ async def test_constraint_violations_are_translated_on_the_fast_path(database: D
 
 
 async def test_one_off_and_expanding_statements_stay_on_sqlalchemy(database: Database) -> None:
-    async with database.unit_of_work() as uow:
-        for name in ("A", "B", "C"):
-            await uow.stations.save(Station(id=name))
-        await uow.commit()
-    executor = database.executor()
-    await executor.enter()
-    try:
-        before = compiled(database).fast
-        one_off = await executor.execute(select(stations.c.id).where(stations.c.id == "B"))
-        assert one_off.scalar_one() == "B"
-        expanding = select(stations.c.id).where(stations.c.id.in_(bindparam("ids", expanding=True)))
-        for _ in range(2):
-            rows = await executor.execute(expanding, {"ids": ["A", "C"]})
-            assert sorted(rows.scalars()) == ["A", "C"]
-        assert compiled(database).fast == before
-    finally:
-        await executor.leave(failing=False)
+    await one_off_and_expanding_stay_on_sqlalchemy(database, lambda: compiled(database).fast)
 
 
 async def test_a_value_its_type_refuses_raises_as_on_sqlalchemy(database: Database) -> None:

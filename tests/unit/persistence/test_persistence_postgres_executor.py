@@ -7,6 +7,7 @@ from typing import Any
 
 import asyncpg
 import pytest
+from fast_path_scenarios import one_off_and_expanding_stay_on_sqlalchemy
 from persistence_builders import at, meter_value, transaction
 from sqlalchemy import bindparam, select, text
 
@@ -111,23 +112,7 @@ async def test_errors_are_translated_as_on_sqlalchemy(database: Database) -> Non
 
 
 async def test_one_off_and_expanding_statements_stay_on_sqlalchemy(database: Database) -> None:
-    async with database.unit_of_work() as uow:
-        for name in ("A", "B", "C"):
-            await uow.stations.save(Station(id=name))
-        await uow.commit()
-    executor = database.executor()
-    await executor.enter()
-    try:
-        before = statements(database).fast
-        one_off = await executor.execute(select(stations.c.id).where(stations.c.id == "B"))
-        assert one_off.scalar_one() == "B"
-        expanding = select(stations.c.id).where(stations.c.id.in_(bindparam("ids", expanding=True)))
-        for _ in range(2):
-            rows = await executor.execute(expanding, {"ids": ["A", "C"]})
-            assert sorted(rows.scalars()) == ["A", "C"]
-        assert statements(database).fast == before
-    finally:
-        await executor.leave(failing=False)
+    await one_off_and_expanding_stay_on_sqlalchemy(database, lambda: statements(database).fast)
 
 
 async def test_fast_and_sqlalchemy_statements_share_one_transaction(database: Database) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from ampyre.domain.errors import StorageUnavailable
+from counting_units import CountingUnits
+
 from ampyre.domain.station import Station
 from ampyre.persistence import Database
 from ampyre.services.provisioning.last_seen import LastSeen
@@ -16,21 +16,6 @@ T0 = datetime(2026, 1, 1, 12, tzinfo=UTC)
 
 def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
-
-
-class CountingUnits:
-    """The database's units of work, counted; the first `failures` of them fail."""
-
-    def __init__(self, database: Database, failures: int = 0) -> None:
-        self.database = database
-        self.units = 0
-        self.failures = failures
-
-    def __call__(self) -> Any:
-        self.units += 1
-        if self.units <= self.failures:
-            raise StorageUnavailable("the disk is full")
-        return self.database.unit_of_work()
 
 
 async def stations(database: Database, *ids: str, seen: datetime | None = None) -> None:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from counting_units import CountingUnits
 
 from ampyre.domain.errors import StorageUnavailable
 from ampyre.domain.events import Event
@@ -17,21 +18,6 @@ from ampyre.services.provisioning.connects import StoredTogether
 
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
 INFO = BootInfo(vendor="V", model="M")
-
-
-class CountingUnits:
-    """The database's units of work, counted; the first `failures` of them fail."""
-
-    def __init__(self, database: Database, failures: int = 0) -> None:
-        self.database = database
-        self.units = 0
-        self.failures = failures
-
-    def __call__(self) -> Any:
-        self.units += 1
-        if self.units <= self.failures:
-            raise StorageUnavailable("the disk is full")
-        return self.database.unit_of_work()
 
 
 def service(units: CountingUnits, policy: RegistrationPolicy) -> ProvisioningService:
