@@ -48,6 +48,7 @@ import re
 import secrets
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -396,6 +397,45 @@ def scale_table(all_figures: list[Figures]) -> list[str]:
     return lines if len(lines) > 3 else []
 
 
+def machine_speed(workdir: Path) -> dict[str, float]:
+    """How fast this machine is right now, so that runs of other days can be compared: a
+    fixed pure-Python loop (CPU seconds, pinned to core 0 like the servers) and the COMMIT of
+    a one-row SQLite transaction with `synchronous=FULL` on this disk (WAL, as Ampyre)."""
+    previous = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {0})
+    path = workdir / "machine-speed.db"
+    try:
+        started = time.process_time()
+        total = 0
+        for i in range(10_000_000):
+            total += i
+        loop_s = time.process_time() - started
+        db = sqlite3.connect(path, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+            commits = []
+            for _ in range(500):
+                began = time.perf_counter()
+                db.execute("BEGIN IMMEDIATE")
+                db.execute("INSERT INTO t (v) VALUES ('x')")
+                db.execute("COMMIT")
+                commits.append(time.perf_counter() - began)
+        finally:
+            db.close()
+    finally:
+        os.sched_setaffinity(0, previous)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    commits.sort()
+    return {
+        "python_loop_s": round(loop_s, 3),
+        "commit_p50_ms": round(commits[len(commits) // 2] * 1000, 3),
+        "commit_p99_ms": round(commits[int(len(commits) * 0.99)] * 1000, 3),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--servers", default=DEFAULT_SERVERS, help="comma-separated")
@@ -429,6 +469,8 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     log = args.out / "compare-servers.log"
     began = time.monotonic()
+    speed = machine_speed(args.out)
+    print(f"machine: {speed}", flush=True)
     all_figures: list[Figures] = []
     for spec in args.servers.split(","):
         if spec == "ocpp-rpc" and not (NODE_PEER / "node_modules" / "ocpp-rpc").is_dir():
@@ -438,8 +480,14 @@ def main() -> None:
         all_figures.append(measure(spec, args, log))
         print(table(all_figures[-1:], args), flush=True)
     text = table(all_figures, args)
+    text += (
+        f"\n\nMachine at the start: a 10-million-addition Python loop took "
+        f"{speed['python_loop_s']} CPU s on core 0; a one-row SQLite COMMIT (WAL, "
+        f"synchronous=FULL) p50 {speed['commit_p50_ms']} ms, p99 {speed['commit_p99_ms']} ms."
+    )
     (args.out / "compare.md").write_text(text + "\n")
-    dump = {f.server: f.runs for f in all_figures}
+    dump: dict[str, Any] = {f.server: f.runs for f in all_figures}
+    dump["machine"] = speed
     (args.out / "compare.json").write_text(json.dumps(dump, indent=2) + "\n")
     print(f"\n{text}\n\n{time.monotonic() - began:.0f} s in all; results in {args.out}/")
 

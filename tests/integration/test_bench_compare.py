@@ -29,6 +29,9 @@ def test_the_comparison_runs_every_suite_against_ampyre_and_a_peer(tmp_path: Pat
     command += ["--storm-stations", "20"]
     subprocess.run(command, check=True, timeout=300, cwd=ROOT, capture_output=True)
     results = json.loads((tmp_path / "compare.json").read_text())
+    machine = results.pop("machine")
+    assert set(machine) == {"python_loop_s", "commit_p50_ms", "commit_p99_ms"}
+    assert 0 < machine["commit_p50_ms"] <= machine["commit_p99_ms"]
     assert set(results) == {"ampyre", "echo-websockets", "ocpp-py"}
     for server, runs in results.items():
         assert set(runs) == {"1.6", "2.0.1", "idle", "storm"}, server
@@ -40,3 +43,4 @@ def test_the_comparison_runs_every_suite_against_ampyre_and_a_peer(tmp_path: Pat
         assert runs["idle"]["server_rss_per_station_kb"] is not None
     table = (tmp_path / "compare.md").read_text()
     assert "msgs per server-CPU-s" in table and "Python `ocpp` package" in table
+    assert "Machine at the start" in table
