@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fast_path_scenarios import one_off_and_expanding_stay_on_sqlalchemy
-from persistence_builders import at, meter_value, transaction
+from fast_path_scenarios import (
+    one_off_and_expanding_stay_on_sqlalchemy,
+    same_results_on_the_fast_path,
+)
+from persistence_builders import at
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import MultipleResultsFound
 
 from ampyre.domain.errors import Conflict
 from ampyre.domain.station import Station
-from ampyre.domain.transactions import TransactionState
 from ampyre.persistence import Database
 from ampyre.persistence.compiled_statements import CompiledStatements
 from ampyre.persistence.tables import stations
@@ -37,49 +38,8 @@ def compiled(database: Database) -> CompiledStatements:
     return database.group_commit.statements
 
 
-async def session_round_trip(database: Database, n: int) -> Any:
-    """Create, update, add meter values and events, read back: every hot repository path."""
-    async with database.unit_of_work() as uow:
-        await uow.stations.save(Station(id=f"CS{n}", created_at=at(n)))
-        created = await uow.transactions.create(transaction(f"CS{n}", f"tx-{n}"), f"key-{n}")
-        ended = dataclasses.replace(
-            created, state=TransactionState.ENDED, ended_at=at(n + 60), energy_wh=1500.0
-        )
-        await uow.transactions.save(ended)
-        added = await uow.transactions.add_meter_values(
-            f"CS{n}", 1, created.id, [meter_value(1, 100.0)]
-        )
-        added += await uow.transactions.add_meter_values(
-            f"CS{n}", 1, created.id, [meter_value(2, 200.0)]
-        )
-        again = await uow.transactions.add_meter_values(
-            f"CS{n}", 1, created.id, [meter_value(1, 100.0)]
-        )
-        first_event = await uow.transactions.add_event(created.id, 0, "Started", at(n))
-        repeated = await uow.transactions.add_event(created.id, 0, "Started", at(n))
-        await uow.stations.touch_many([(f"CS{n}", at(n + 61))])
-        await uow.commit()
-    async with database.unit_of_work() as uow:
-        read = await uow.transactions.by_ref(f"CS{n}", f"tx-{n}")
-        station = await uow.stations.get(f"CS{n}")
-        values = await uow.transactions.meter_values(created.id)
-    assert station is not None and read is not None
-    return ended, read, station.last_seen, added, again, first_event, repeated, values
-
-
 async def test_results_are_the_same_on_the_fast_path(database: Database) -> None:
-    first = await session_round_trip(database, 1)  # first executions: SQLAlchemy's path
-    before = compiled(database).fast
-    second = await session_round_trip(database, 2)  # the same statement objects again
-    assert compiled(database).fast - before >= 8
-    for result, n in ((first, 1), (second, 2)):
-        ended, read, last_seen, added, again, first_event, repeated, values = result
-        assert read == ended  # every column, datetimes as aware UTC with microseconds
-        assert read.ended_at == at(n + 60) and read.ended_at.tzinfo is not None
-        assert last_seen == at(n + 61)
-        assert (added, again, first_event, repeated) == (2, 0, True, False)
-        assert [v.samples[0].value for v in values] == ["100.0", "200.0"]
-        assert values[0].timestamp == at(1)
+    await same_results_on_the_fast_path(database, lambda: compiled(database).fast)
 
 
 async def test_constraint_violations_are_translated_on_the_fast_path(database: Database) -> None:
