@@ -245,3 +245,51 @@ async def test_a_small_batch_commits_on_the_loop_a_larger_one_in_a_thread(
         raw.set_trace_callback(None)
     assert commits and commits[0] is not threading.current_thread()
     assert [await stored(database, s) for s in ("alone", "M0", "M4")] == [True] * 3
+
+
+async def test_units_waiting_for_the_connection_get_it_in_turn_and_cancel_alone(
+    database: Database,
+) -> None:
+    """The connection is handed to the waiting units first come first served; a unit
+    cancelled while it waits, or just after it was handed the connection, passes it on."""
+    gate = writer(database)
+    order: list[str] = []
+
+    async def unit(name: str) -> None:
+        await gate.acquire()
+        try:
+            order.append(name)
+            await asyncio.sleep(0)
+        finally:
+            gate.release()
+
+    async def finish(tasks: list[asyncio.Task[None]]) -> bool:
+        """Whether they all finished; if not, free the connection they wait for (teardown)."""
+        _, pending = await asyncio.wait(tasks, timeout=5)
+        if pending:
+            gate.release()
+            await asyncio.wait(pending, timeout=5)
+        return not pending
+
+    await gate.acquire()  # held: everyone below queues
+    tasks = {name: asyncio.create_task(unit(name)) for name in "ABCDE"}
+    await asyncio.sleep(0)  # all five wait now
+    tasks["B"].cancel()  # cancelled while waiting
+    await asyncio.sleep(0)
+    gate.release()  # handed to A
+    tasks["C"].cancel()  # not handed anything yet: cancelled while waiting
+    assert await finish(list(tasks.values()))
+    assert [tasks[name].cancelled() for name in "BC"] == [True, True]
+    assert order == ["A", "D", "E"]
+
+    await gate.acquire()
+    handed = asyncio.create_task(unit("F"))
+    after = asyncio.create_task(unit("G"))
+    await asyncio.sleep(0)
+    gate.release()  # F holds it from here, but has not run yet
+    handed.cancel()  # cancelled once handed the connection: G must still get it
+    assert await finish([handed, after]), "the cancelled unit kept the connection"
+    assert handed.cancelled()
+    assert order == ["A", "D", "E", "G"]
+    await save(database, "after")  # and it is free again
+    assert await stored(database, "after")
