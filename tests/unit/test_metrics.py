@@ -48,18 +48,20 @@ def test_a_batch_counts_every_frame_and_every_answer_time() -> None:
 
 def test_histograms_count_each_observation_in_its_bucket_cumulatively() -> None:
     metrics = _metrics()
-    for seconds in (0.0005, 0.001, 0.003, 100.0):
+    for seconds in (0.0003, 0.0005, 0.001, 0.003, 100.0):
         metrics.observe_commit(seconds)
     commits = "ampyre_db_commit_seconds"
-    assert _value(metrics, f"{commits}_bucket", le="0.001") == 2  # a bound is inclusive
-    assert _value(metrics, f"{commits}_bucket", le="0.0025") == 2
-    assert _value(metrics, f"{commits}_bucket", le="0.005") == 3
-    assert _value(metrics, f"{commits}_bucket", le="30.0") == 3
-    assert _value(metrics, f"{commits}_bucket", le="+Inf") == 4
-    assert _value(metrics, f"{commits}_count") == 4
-    assert _value(metrics, f"{commits}_sum") == pytest.approx(100.0045)
+    assert _value(metrics, f"{commits}_bucket", le="0.00025") == 0
+    assert _value(metrics, f"{commits}_bucket", le="0.0005") == 2
+    assert _value(metrics, f"{commits}_bucket", le="0.001") == 3  # a bound is inclusive
+    assert _value(metrics, f"{commits}_bucket", le="0.0025") == 3
+    assert _value(metrics, f"{commits}_bucket", le="0.005") == 4
+    assert _value(metrics, f"{commits}_bucket", le="30.0") == 4
+    assert _value(metrics, f"{commits}_bucket", le="+Inf") == 5
+    assert _value(metrics, f"{commits}_count") == 5
+    assert _value(metrics, f"{commits}_sum") == pytest.approx(100.0048)
     text = metrics.render().decode()
-    assert 'ampyre_db_commit_seconds_bucket{le="0.001"} 2.0' in text
+    assert 'ampyre_db_commit_seconds_bucket{le="0.001"} 3.0' in text
     assert "# TYPE ampyre_db_commit_seconds histogram" in text
 
 
