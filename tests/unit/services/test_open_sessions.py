@@ -57,7 +57,7 @@ class Units:
             async def commit() -> None:
                 raise StorageUnavailable("the disk is full")
 
-            uow.commit = commit
+            uow.commit = commit  # type: ignore[method-assign]
         return uow
 
 
@@ -149,10 +149,11 @@ async def test_a_session_is_read_once_and_stored_as_without_the_cache(
         samples = {s: await uow.transactions.meter_values(rows[s].id) for s in rows}
     # the cached station's messages read nothing; the plain one's read their session each
     assert reads == [rows["PLAIN"].ref] * 4
-    neutral = {"id": 0, "station_id": "", "ref": ""}
-    assert dataclasses.replace(rows["CACHED"], **neutral) == dataclasses.replace(
-        rows["PLAIN"], **neutral
-    )
+
+    def neutral(row: Transaction) -> Transaction:
+        return dataclasses.replace(row, id=0, station_id="", ref="")
+
+    assert neutral(rows["CACHED"]) == neutral(rows["PLAIN"])
     assert rows["CACHED"].state is TransactionState.ENDED and rows["CACHED"].energy_wh == 3500
     assert samples["CACHED"] == samples["PLAIN"] and len(samples["CACHED"]) == 3
     assert len(cached.open_sessions) == 0  # an ended session is not kept
