@@ -41,9 +41,6 @@ from ampyre.persistence.executor import Executor, Rows
 
 log = logging.getLogger(__name__)
 
-#: a batch of at most this many units commits on the event loop, a larger one in a thread
-COMMIT_ON_LOOP_UNITS = 2
-
 
 class _Batch:
     """One database transaction shared by the units of work that joined it."""
@@ -260,17 +257,17 @@ class GroupCommitWriter:
             return
         raw = self._raw
         assert raw is not None
+        # Always in a thread, even for one unit: a COMMIT on the loop blocks it for the fsync,
+        # so nothing can join the next batch meanwhile and every batch stays one unit long.
+        # In a boot storm that doubled the CPU per station and the storm's time (2,000
+        # stations: 0.41 s in a thread, 0.86-1.00 s with batches of <= 2 on the loop).
+        commit = self.loop.run_in_executor(None, raw.execute, "COMMIT")
         try:
-            if batch.units <= COMMIT_ON_LOOP_UNITS:
-                raw.execute("COMMIT")
-            else:
-                commit = self.loop.run_in_executor(None, raw.execute, "COMMIT")
-                try:
-                    await asyncio.shield(commit)
-                except asyncio.CancelledError:
-                    # The thread goes on; the units learn what it did.
-                    commit.add_done_callback(lambda done: self._settle(batch, done))
-                    raise
+            await asyncio.shield(commit)
+        except asyncio.CancelledError:
+            # The thread goes on; the units learn what it did.
+            commit.add_done_callback(lambda done: self._settle(batch, done))
+            raise
         except Exception as error:
             batch.fail(error)
             if raw.in_transaction:

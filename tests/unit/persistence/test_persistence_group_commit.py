@@ -13,8 +13,8 @@ from persistence_builders import at, transaction
 
 from ampyre.domain.errors import Conflict, StorageUnavailable
 from ampyre.domain.station import Station
-from ampyre.persistence import Database, group_commit
-from ampyre.persistence.group_commit import COMMIT_ON_LOOP_UNITS, GroupCommitWriter
+from ampyre.persistence import Database
+from ampyre.persistence.group_commit import GroupCommitWriter
 
 
 @pytest.fixture
@@ -82,12 +82,7 @@ async def test_a_statement_error_keeps_the_batch(database: Database) -> None:
     assert [await stored(database, s) for s in ("A", "BAD", "C")] == [True, False, True]
 
 
-@pytest.mark.parametrize("on_loop", [COMMIT_ON_LOOP_UNITS, 0], ids=["on-the-loop", "in-a-thread"])
-async def test_a_failed_commit_fails_every_unit_of_its_batch(
-    database: Database, monkeypatch: pytest.MonkeyPatch, on_loop: int
-) -> None:
-    monkeypatch.setattr(group_commit, "COMMIT_ON_LOOP_UNITS", on_loop)
-
+async def test_a_failed_commit_fails_every_unit_of_its_batch(database: Database) -> None:
     async def deferred_violation() -> None:
         async with database.unit_of_work() as uow:
             await uow.stations.save(Station(id="X"))
@@ -171,9 +166,8 @@ async def test_only_units_joining_committed_work_open_a_savepoint(database: Data
 
 
 async def test_a_unit_cancelled_while_its_batch_commits_cancels_only_itself(
-    database: Database, monkeypatch: pytest.MonkeyPatch
+    database: Database,
 ) -> None:
-    monkeypatch.setattr(group_commit, "COMMIT_ON_LOOP_UNITS", 0)  # every COMMIT in a thread
     first = asyncio.create_task(save(database, "A"))
     second = asyncio.create_task(save(database, "B"))
     batch = None
@@ -222,29 +216,9 @@ async def test_a_batch_begins_on_the_loop_when_the_write_lock_is_free(database: 
     finally:
         raw.set_trace_callback(None)
     assert threads["BEGIN IMMEDIATE"] is threading.current_thread()
-
-
-async def test_a_small_batch_commits_on_the_loop_a_larger_one_in_a_thread(
-    database: Database,
-) -> None:
-    await save(database, "warm")
-    raw = writer(database)._raw
-    assert raw is not None
-    commits: list[threading.Thread] = []
-    raw.set_trace_callback(
-        lambda sql: commits.append(threading.current_thread()) if sql == "COMMIT" else None
-    )
-    try:
-        # one unit: the loop has nothing else to do meanwhile, a thread hop would only add
-        await save(database, "alone")
-        assert commits == [threading.current_thread()]
-        # more units arrived together: the loop goes on reading while the disk syncs
-        commits.clear()
-        await asyncio.gather(*(save(database, f"M{i}") for i in range(COMMIT_ON_LOOP_UNITS + 3)))
-    finally:
-        raw.set_trace_callback(None)
-    assert commits and commits[0] is not threading.current_thread()
-    assert [await stored(database, s) for s in ("alone", "M0", "M4")] == [True] * 3
+    # even a batch of one unit: while the disk syncs, the loop accepts and reads what comes
+    # next (a boot storm's handshakes), which then shares the next COMMIT
+    assert threads["COMMIT"] is not threading.current_thread()
 
 
 async def test_units_waiting_for_the_connection_get_it_in_turn_and_cancel_alone(
