@@ -126,6 +126,14 @@ async def stored(database: Database, session: Transaction | None) -> Transaction
     return found
 
 
+async def register_span(
+    database: Database, session: Transaction | None
+) -> tuple[float | None, float | None]:
+    """The session's lowest and highest register readings, once it is checked to be stored."""
+    assert session is not None and session == await stored(database, session)
+    return session.min_register_wh, session.max_register_wh
+
+
 async def begun(sessions: TransactionService, update: TransactionUpdate) -> str:
     outcome = await sessions.apply(update)
     assert outcome.transaction is not None
@@ -216,12 +224,7 @@ async def test_messages_in_one_session_at_once_keep_it_right(
     ref = await begun(sessions, start())
     await asyncio.gather(*(sessions.apply(values(ref, step, 1000 * step)) for step in (3, 1, 2)))
     outcome = await sessions.apply(values(ref, 4, 500))
-    assert outcome.transaction == await stored(database, outcome.transaction)
-    assert outcome.transaction is not None
-    assert (outcome.transaction.min_register_wh, outcome.transaction.max_register_wh) == (
-        500,
-        3000,
-    )
+    assert await register_span(database, outcome.transaction) == (500, 3000)
     if cache() is not None:
         assert len(reads) >= 1  # those that ran together did not keep the session: read again
 
@@ -237,12 +240,7 @@ async def test_a_restart_or_another_worker_reads_what_was_committed(database: Da
     # ... which is why a cache is only ever used by the only writer of sessions.
     restarted = service(database.unit_of_work, OpenSessions())
     outcome = await restarted.apply(values(ref, 3, 3000))
-    assert outcome.transaction == await stored(database, outcome.transaction)
-    assert outcome.transaction is not None
-    assert (outcome.transaction.min_register_wh, outcome.transaction.max_register_wh) == (
-        2000,
-        5000,
-    )
+    assert await register_span(database, outcome.transaction) == (2000, 5000)
 
 
 def test_only_a_single_process_on_sqlite_keeps_sessions(tmp_path: Path) -> None:
