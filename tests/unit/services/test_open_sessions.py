@@ -203,7 +203,7 @@ async def test_a_refused_message_leaves_the_session_as_stored(
         dataclasses.replace(refused, trigger_reason="MeterValuePeriodic")
     )
     assert not outcome.duplicate  # the refused event's seqNo was rolled back with it
-    assert reads == ["tx", "tx"]  # the start's (a miss) and the one after the refusal
+    assert reads == ["tx"]  # after the refusal only (a Started inserts without looking)
     assert outcome.transaction == await stored(database, outcome.transaction)
 
 

@@ -83,3 +83,35 @@ async def test_a_start_is_inserted_whole(
         min_register_wh=None if numbered_by_us else 1500.0,
         max_register_wh=None if numbered_by_us else 1500.0,
     )
+
+
+async def test_a_started_for_a_stored_session_finds_it(database: Database) -> None:
+    """A Started inserts without looking first; a ref already stored (a replay, or a
+    Started after its session's Updated) is then read and the event applied to it."""
+    sessions = TransactionService(database.unit_of_work, strict=False, events=Events())
+
+    def event(kind: UpdateKind, seq_no: int, wh: str) -> TransactionUpdate:
+        sample = SampledValue(value=wh, unit="Wh")
+        return TransactionUpdate(
+            station_id="CS1",
+            kind=kind,
+            timestamp=T0,
+            ref="tx-2",
+            evse_id=1,
+            connector_id=1,
+            meter_values=(MeterValue(T0, (sample,)),),
+            seq_no=seq_no,
+            offline=True,
+        )
+
+    updated = await sessions.apply(event(UpdateKind.UPDATED, 1, "2500"))  # replayed first
+    started = await sessions.apply(event(UpdateKind.STARTED, 0, "1500"))
+    again = await sessions.apply(event(UpdateKind.STARTED, 0, "1500"))
+    assert updated.transaction is not None and started.transaction is not None
+    assert started.transaction.id == updated.transaction.id and not started.duplicate
+    assert again.duplicate and again.transaction is not None
+    assert again.transaction.id == updated.transaction.id
+    async with database.unit_of_work() as uow:
+        stored = await uow.transactions.by_ref("CS1", "tx-2")
+    assert stored is not None and stored.id == updated.transaction.id
+    assert (stored.min_register_wh, stored.max_register_wh) == (1500.0, 2500.0)

@@ -124,6 +124,8 @@ class TransactionService:
         transaction = lease.take(update.station_id, update.ref)
         if transaction is not None:
             uow.transactions.known(transaction)
+        elif update.kind is UpdateKind.STARTED and update.seq_no is not None:
+            transaction = await self._created_or_stored(uow, update, update.ref)
         else:
             transaction = await uow.transactions.by_ref(update.station_id, update.ref)
         if transaction is None:
@@ -143,6 +145,17 @@ class TransactionService:
         self._check(transaction, update)
         await self._merge(uow, transaction, update)
         return TransactionOutcome(transaction, auth)
+
+    async def _created_or_stored(
+        self, uow: UnitOfWork, update: TransactionUpdate, ref: str
+    ) -> Transaction | None:
+        """The session a Started event opens: new, but for a replayed or repeated Started,
+        whose INSERT finds the ref taken (and changes nothing); then the stored one. Every
+        Started looking its ref up first would cost a SELECT that finds nothing."""
+        try:
+            return await uow.transactions.create(self._new(update, ref), None)
+        except Conflict:
+            return await uow.transactions.by_ref(update.station_id, ref)
 
     async def _start_numbered_by_us(
         self,
