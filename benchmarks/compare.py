@@ -349,8 +349,9 @@ def table(all_figures: list[Figures], args: argparse.Namespace) -> str:
         lines.append("| " + " | ".join(cells) + " |")
     detail = [
         "",
-        "| server | mix | msgs/s | server CPU % | bench CPU % | p50 ms | p99 ms | errors |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| server | mix | msgs/s | server CPU % | of it system % | KB written per msg "
+        "| bench CPU % | p50 ms | p99 ms | errors |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for f in all_figures:
         for mix in ("1.6", "2.0.1"):
@@ -358,7 +359,9 @@ def table(all_figures: list[Figures], args: argparse.Namespace) -> str:
             if r:
                 detail.append(
                     f"| {f.server} | {mix} | {_num(r['msgs_per_s'])} | "
-                    f"{_num(r['server_cpu_pct'])} | {_num(r['client_cpu_pct'])} | "
+                    f"{_num(r['server_cpu_pct'])} | {_num(r.get('server_system_cpu_pct'))} | "
+                    f"{_num(r.get('server_written_kb_per_msg'), 1)} | "
+                    f"{_num(r['client_cpu_pct'])} | "
                     f"{_num(r['p50_ms'], 1)} | {_num(r['p99_ms'], 1)} | {r['errors']} |"
                 )
     notes = [f"- {f.server}: {n}" for f in all_figures for n in f.notes]

@@ -44,6 +44,10 @@ def test_the_comparison_runs_every_suite_against_ampyre_and_a_peer(tmp_path: Pat
             assert run["errors"] == run["unanswered"] == run["lost"] == 0, (server, name)
         assert runs["1.6"]["messages"] > 0 and runs["2.0.1"]["messages"] > 0
         assert runs["idle"]["server_rss_per_station_kb"] is not None
+    ampyre = results["ampyre"]["1.6"]
+    assert ampyre["server_written_kb_per_msg"] > 0  # its SQLite file's WAL
+    assert 0 <= ampyre["server_system_cpu_pct"] <= ampyre["server_cpu_pct"]
     table = (tmp_path / "compare.md").read_text()
+    assert "KB written per msg" in table
     assert "msgs per server-CPU-s" in table and "Python `ocpp` package" in table
     assert "Machine at the start" in table

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
+import os
 import socket
 import sqlite3
 from collections.abc import AsyncIterator
@@ -75,8 +76,17 @@ async def test_idle_holds_the_stations_with_heartbeats(echo_url: str) -> None:
 
 async def test_closed_loop_against_ampyre(csms: Application, tmp_path: Path) -> None:
     url = f"ws://127.0.0.1:{csms.port}/ocpp"
-    result = await bench.run(url, 10, MIX, duration=1.0, timeout=10)
+    # The server runs in this process: its figures are the bench's and the server's together.
+    result = await bench.run(url, 10, MIX, duration=1.0, timeout=10, server_pid=os.getpid())
     assert_clean(result, 10)
+    assert result.server_cpu_pct is not None and result.server_system_cpu_pct is not None
+    assert 0 <= result.server_system_cpu_pct <= result.server_cpu_pct
+    assert result.server_written_kb_per_msg is not None
+    if csms.database.dialect == "sqlite":
+        # its WAL: each message's rows (and the message log's) in pages of 4 KB
+        assert result.server_written_kb_per_msg > 0.1
+    else:
+        assert result.server_written_kb_per_msg >= 0  # PostgreSQL's own processes write
     out = tmp_path / "ampyre.json"
     bench.write_json(result, out)
     assert json.loads(out.read_text())["accepted"] == 10

@@ -166,6 +166,11 @@ class BenchResult:
     server_cpu_pct: float | None = None
     #: share of the traffic phase the server's loop thread waited for a CPU (machine load)
     server_cpu_wait_pct: float | None = None
+    #: the part of server_cpu_pct spent in the kernel (socket calls, page writes, fsyncs)
+    server_system_cpu_pct: float | None = None
+    #: KB the server passed to write calls per answered message: its database and WAL
+    #: pages, checkpoints, log files (and its answers, on uvloop)
+    server_written_kb_per_msg: float | None = None
     latencies_ms: array.array[float] = dataclasses.field(
         default_factory=lambda: array.array("d"), repr=False
     )
@@ -214,15 +219,34 @@ def cpu_wait_seconds(pid: int | None) -> float | None:
         return None
 
 
-def cpu_seconds(pid: int | None) -> float | None:
-    """User + system CPU time of a process so far (Linux /proc)."""
+def cpu_times(pid: int | None) -> tuple[float, float] | None:
+    """User and system CPU time of a process so far, all its threads (Linux /proc)."""
     if pid is None:
         return None
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
+
+
+def cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    times = cpu_times(pid)
+    return None if times is None else times[0] + times[1]
+
+
+def written_bytes(pid: int | None) -> int | None:
+    """Bytes a process has passed to write calls so far (/proc/PID/io `wchar`): its files,
+    and sockets written with write(2) (uvloop), not those written with send(2)."""
+    if pid is None:
+        return None
+    try:
+        lines = Path(f"/proc/{pid}/io").read_text().splitlines()
+    except OSError:
+        return None
+    return next((int(line.split()[1]) for line in lines if line.startswith("wchar:")), None)
 
 
 class _Station:
@@ -305,8 +329,9 @@ async def run(
             result.storm_server_cpu_wait_pct = round((wait - storm_wait) * to_pct, 1)
     gc.collect()
     gc.freeze()  # the fleet lives until the end: keep it out of every later collection
-    cpu_before, server_cpu_before, began = time.process_time(), cpu_seconds(server_pid), _clock()
+    cpu_before, server_cpu_before, began = time.process_time(), cpu_times(server_pid), _clock()
     server_wait_before = cpu_wait_seconds(server_pid)
+    server_written_before = written_bytes(server_pid)
     bench.end = began + duration
     try:
         if idle:
@@ -321,10 +346,17 @@ async def run(
     elapsed = max(_clock() - began, 1e-6)
     result.elapsed_s = round(elapsed, 3)
     result.client_cpu_pct = round(100 * (time.process_time() - cpu_before) / elapsed, 1)
-    if (server_cpu := cpu_seconds(server_pid)) is not None and server_cpu_before is not None:
-        result.server_cpu_pct = round(100 * (server_cpu - server_cpu_before) / elapsed, 1)
+    if (server_times := cpu_times(server_pid)) is not None and server_cpu_before is not None:
+        user = server_times[0] - server_cpu_before[0]
+        system = server_times[1] - server_cpu_before[1]
+        result.server_cpu_pct = round(100 * (user + system) / elapsed, 1)
+        result.server_system_cpu_pct = round(100 * system / elapsed, 1)
     if (wait := cpu_wait_seconds(server_pid)) is not None and server_wait_before is not None:
         result.server_cpu_wait_pct = round(100 * (wait - server_wait_before) / elapsed, 1)
+    written = written_bytes(server_pid)
+    if written is not None and server_written_before is not None and result.messages:
+        kb = (written - server_written_before) / 1024 / result.messages
+        result.server_written_kb_per_msg = round(kb, 2)
     result.connected_at_end = sum(s.alive for s in bench.fleet)
     result.disconnected = result.accepted - result.connected_at_end
     result.client_rss_kb = rss_kb()
