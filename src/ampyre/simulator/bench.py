@@ -169,7 +169,7 @@ class BenchResult:
     #: the part of server_cpu_pct spent in the kernel (socket calls, page writes, fsyncs)
     server_system_cpu_pct: float | None = None
     #: KB the server passed to write calls per answered message: its database and WAL
-    #: pages, checkpoints, log files (and its answers, on uvloop)
+    #: pages, checkpoints, log files (its answers go out by sendto, not counted)
     server_written_kb_per_msg: float | None = None
     latencies_ms: array.array[float] = dataclasses.field(
         default_factory=lambda: array.array("d"), repr=False
@@ -238,8 +238,9 @@ def cpu_seconds(pid: int | None) -> float | None:
 
 
 def written_bytes(pid: int | None) -> int | None:
-    """Bytes a process has passed to write calls so far (/proc/PID/io `wchar`): its files,
-    and sockets written with write(2) (uvloop), not those written with send(2)."""
+    """Bytes a process has passed to write calls so far (/proc/PID/io `wchar`): write(2),
+    pwrite(2) and their vectored forms, to files mostly; send(2) and sendto(2), with which
+    our transports answer, are not counted."""
     if pid is None:
         return None
     try:
