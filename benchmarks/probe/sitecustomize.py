@@ -8,10 +8,6 @@ PYTHONPATH patches the server before it runs; nothing happens unless a variable 
   size. Written to FILE at exit, after the first `PROBE_SKIP` (1000) messages (the boots).
 - `PROBE_DROP=ix_a,ix_b`: drop these indexes right after start-up (what an index costs).
 - `PROBE_PRAGMA="PRAGMA a=1;PRAGMA b=2"`: more pragmas on every SQLite connection.
-- `PROBE_STATION_INDEX=20000`: the message log's `(station_id, id)` index dropped, and
-  kept instead in a `WITHOUT ROWID` table filled by one sorted INSERT … SELECT of the rows
-  above a watermark every 20,000 logged frames (what batching that index would give;
-  searches do not read it).
 
     env PYTHONPATH=benchmarks/probe PROBE_PARTS=/tmp/parts.txt taskset -c 0 \\
         .venv/bin/ampyre serve --host 127.0.0.1 &
@@ -128,57 +124,9 @@ def _pragmas(pragmas: list[str]) -> None:
     database._SQLITE_PRAGMAS = (*database._SQLITE_PRAGMAS, *pragmas)
 
 
-def _station_index(every: int) -> None:
-    from sqlalchemy import text
-
-    from ampyre.app import Application
-    from ampyre.services.message_log import recorder
-
-    start = Application.start
-
-    async def start_then_swap(self: Application, *args: Any, **kwargs: Any) -> None:
-        await start(self, *args, **kwargs)
-        path = self.settings.database_url.split(":///", 1)[1]
-        connection = sqlite3.connect(path, isolation_level=None)
-        try:
-            connection.execute("DROP INDEX IF EXISTS ix_message_log_station_id_id")
-            connection.execute(
-                "CREATE TABLE IF NOT EXISTS message_log_stations (station_id VARCHAR(48) "
-                "NOT NULL, id INTEGER NOT NULL, PRIMARY KEY (station_id, id)) WITHOUT ROWID"
-            )
-        finally:
-            connection.close()
-
-    state = {"pending": 0, "indexed_to": 0}
-    newest = text("SELECT max(id) FROM message_log")
-    merge = text(
-        "INSERT INTO message_log_stations (station_id, id) SELECT station_id, id "
-        "FROM message_log WHERE id > :above ORDER BY station_id, id"
-    )
-    flush = recorder.MessageRecorder._flush
-
-    async def flush_then_index(self: Any) -> None:
-        written = self.written
-        await flush(self)
-        state["pending"] += self.written - written
-        if state["pending"] < every:
-            return
-        state["pending"] = 0
-        async with self._uow() as uow:
-            top = (await uow._executor.execute(newest)).scalar()
-            await uow._executor.execute(merge, {"above": state["indexed_to"]})
-            await uow.commit()
-        state["indexed_to"] = top or state["indexed_to"]
-
-    Application.start = start_then_swap  # type: ignore[method-assign]
-    recorder.MessageRecorder._flush = flush_then_index  # type: ignore[method-assign]
-
-
 if os.environ.get("PROBE_PARTS"):
     _parts(os.environ["PROBE_PARTS"])
 if os.environ.get("PROBE_DROP"):
     _drop(os.environ["PROBE_DROP"].split(","))
 if os.environ.get("PROBE_PRAGMA"):
     _pragmas(os.environ["PROBE_PRAGMA"].split(";"))
-if os.environ.get("PROBE_STATION_INDEX"):
-    _station_index(int(os.environ["PROBE_STATION_INDEX"]))

@@ -268,6 +268,11 @@ class MessageLogRepository(Protocol):
         """Delete messages logged before `cutoff`; return how many."""
         ...
 
+    async def index_stations(self) -> int:
+        """Bring the station index up to the newest message where it is kept in batches
+        (SQLite); return how many messages were added to it (0 where it is a plain index)."""
+        ...
+
 
 class CommandRepository(Protocol):
     async def add(self, record: CommandRecord) -> CommandRecord:

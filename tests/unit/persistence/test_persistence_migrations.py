@@ -10,12 +10,18 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, Connection, MetaData, String
 
 from ampyre.persistence import Database, current_revision, head_revision, normalize_url, upgrade
-from ampyre.persistence.tables import metadata
+from ampyre.persistence.tables import for_this_dialect, metadata
 
 
 def _diff(target: MetaData) -> Any:
     def compare(connection: Connection) -> list[Any]:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        dialect = connection.dialect.name
+
+        def include(obj: Any, name: Any, kind: str, reflected: bool, compare_to: Any) -> bool:
+            return for_this_dialect(obj, dialect)
+
+        opts = {"compare_type": True, "include_object": include}
+        context = MigrationContext.configure(connection, opts=opts)
         return list(compare_metadata(context, target))
 
     return compare
@@ -83,3 +89,40 @@ def test_urls_are_normalized(url: str, expected: str, settings: dict[str, str] |
 def test_unsupported_urls_are_refused(url: str) -> None:
     with pytest.raises(ValueError):
         normalize_url(url)
+
+
+async def test_0012_indexes_the_messages_already_logged(database_url: str) -> None:
+    """On SQLite the message log's station index becomes a table: the rows logged before
+    are in it, and the watermark says so; PostgreSQL keeps its index (the table is empty)."""
+    await upgrade(database_url, "0011")
+    database = Database(database_url)
+    try:
+        async with database.engine.begin() as connection:
+            for n in range(5):
+                await connection.exec_driver_sql(
+                    "INSERT INTO message_log (station_id, at, direction, kind, frame) "
+                    f"VALUES ('CS{n % 2}', '2026-01-01 00:00:0{n}.000000', 'in', 'call', '[]')"
+                )
+        await database.upgrade()
+        async with database.engine.connect() as connection:
+            indexed = (
+                await connection.exec_driver_sql(
+                    "SELECT station_id, id FROM message_log_stations ORDER BY station_id, id"
+                )
+            ).all()
+            up_to = (
+                await connection.exec_driver_sql("SELECT up_to FROM message_log_indexed")
+            ).scalar_one()
+    finally:
+        await database.close()
+    if database.dialect == "sqlite":
+        assert [tuple(row) for row in indexed] == [
+            ("CS0", 1),
+            ("CS0", 3),
+            ("CS0", 5),
+            ("CS1", 2),
+            ("CS1", 4),
+        ]
+        assert up_to == 5
+    else:
+        assert indexed == [] and up_to == 0

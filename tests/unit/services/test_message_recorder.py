@@ -11,7 +11,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ampyre.domain.message_log import Direction, FrameInfo, FrameKind, RecordedFrame
+from ampyre.domain.message_log import (
+    Direction,
+    FrameInfo,
+    FrameKind,
+    MessageQuery,
+    RecordedFrame,
+)
+from ampyre.persistence import Database
 from ampyre.services.message_log import MessageRecorder
 from ampyre.transports.frame_info import describe_json_frame
 
@@ -103,3 +110,29 @@ async def test_bare_frames_are_described_and_paired_as_before(
         500.0,
     )
     assert (invalid["kind"], invalid["message_id"], invalid["action"]) == ("invalid", None, None)
+
+
+async def test_the_station_index_follows_every_so_many_frames(database: Database) -> None:
+    """Stored frames are added to the station index once `index_every` were written since
+    the last time (SQLite; on PostgreSQL the index is a plain one and there is nothing to
+    add); a station's search finds them all either way."""
+    recorder = MessageRecorder(
+        database.unit_of_work, describe=describe_json_frame, batch=4, index_every=10
+    )
+    recorder.start()
+    try:
+        for n in range(25):
+            recorder.frame(f"CS{n % 2}", Direction.IN, f'[2,"m{n}","Heartbeat",{{}}]')
+            if n % 4 == 3:
+                await recorder.flushed()
+        await recorder.flushed()
+    finally:
+        await recorder.close()
+    async with database.engine.connect() as connection:
+        up_to = (
+            await connection.exec_driver_sql("SELECT up_to FROM message_log_indexed")
+        ).scalar_one()
+    assert up_to == (24 if database.dialect == "sqlite" else 0)  # at 12 written, then at 24
+    async with database.unit_of_work() as uow:
+        found = await uow.message_log.search(MessageQuery(station_id="CS1", limit=100))
+    assert [m.message_id for m in found] == [f"m{n}" for n in range(23, 0, -2)]

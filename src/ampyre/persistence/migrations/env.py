@@ -9,7 +9,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from ampyre.persistence.database import Database
-from ampyre.persistence.tables import metadata
+from ampyre.persistence.tables import for_this_dialect, metadata
 
 config = context.config
 
@@ -20,6 +20,7 @@ def run_migrations(connection: Connection) -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=lambda obj, *_: for_this_dialect(obj, connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()

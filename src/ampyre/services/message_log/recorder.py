@@ -46,6 +46,7 @@ class MessageRecorder:
         capacity: int = 50_000,
         batch: int = 500,
         interval: float = 0.1,
+        index_every: int = 20_000,
         wall_time: Callable[[], float] = time.time,
     ) -> None:
         self._uow = uow
@@ -55,6 +56,9 @@ class MessageRecorder:
         self._capacity = capacity
         self._batch = batch
         self._interval = interval
+        #: frames written between two updates of the station index (where it is batched)
+        self._index_every = index_every
+        self._unindexed = 0
         self._time = wall_time
         self._queue: collections.deque[_Entry] = collections.deque()
         self._wake = asyncio.Event()
@@ -164,12 +168,27 @@ class MessageRecorder:
                     await uow.message_log.add_many(frames)
                     await uow.commit()
                 self.written += len(frames)
+                self._unindexed += len(frames)
             except Exception as exc:
                 self.failed += len(frames)
                 log.error("message log: %d messages not stored: %s", len(frames), exc)
+            if self._unindexed >= self._index_every:
+                await self._index_stations()
         self._busy = False
         flushed, self._flushed = self._flushed, asyncio.Event()
         flushed.set()
+
+    async def _index_stations(self) -> None:
+        """Add the messages written since the last time to the station index, in one sorted
+        statement (SQLite; searches read the newer ones from the log itself meanwhile)."""
+        try:
+            async with self._uow() as uow:
+                await uow.message_log.index_stations()
+                await uow.commit()
+        except Exception as exc:
+            log.error("message log: the station index was not updated (next time): %s", exc)
+            return
+        self._unindexed = 0
 
     def _recorded(self, entries: list[_Entry]) -> list[RecordedFrame]:
         """The entries described (when they came without) and each answer paired with its CALL."""
