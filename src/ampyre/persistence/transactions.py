@@ -63,7 +63,7 @@ def _add_event(db: Executor) -> Any:
 def _add_meter_value(db: Executor) -> Any:
     c = meter_values.c
     return db.insert(meter_values).on_conflict_do_nothing(
-        index_elements=[c.station_id, c.evse_id, c.timestamp, c.digest]
+        index_elements=[c.timestamp, c.station_id, c.evse_id, c.digest]
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Column, Connection, MetaData, String
+from sqlalchemy import Column, Connection, MetaData, String, inspect
 
 from ampyre.persistence import Database, current_revision, head_revision, normalize_url, upgrade
 from ampyre.persistence.tables import for_this_dialect, metadata
@@ -126,3 +126,40 @@ async def test_0012_indexes_the_messages_already_logged(database_url: str) -> No
         assert up_to == 5
     else:
         assert indexed == [] and up_to == 0
+
+
+async def test_0013_keeps_meter_values_unique_with_the_time_first(database_url: str) -> None:
+    """The readings stored before are kept; the same four columns stay unique, in the new
+    order (time first); a repeated reading is still stored once."""
+    await upgrade(database_url, "0012")
+    database = Database(database_url)
+    insert = (
+        "INSERT INTO meter_values (station_id, evse_id, timestamp, samples, digest) "
+        "VALUES ('CS1', 1, '2026-01-01 00:00:0{n}.000000', '[]', 'd{n}') "
+        "ON CONFLICT (timestamp, station_id, evse_id, digest) DO NOTHING"
+    )
+    try:
+        async with database.engine.begin() as connection:
+            for n in range(3):
+                await connection.exec_driver_sql(insert.format(n=n))
+        await database.upgrade()
+        async with database.engine.begin() as connection:
+            again = await connection.exec_driver_sql(insert.format(n=1))
+            new = await connection.exec_driver_sql(insert.format(n=3))
+            digests = (
+                await connection.exec_driver_sql("SELECT digest FROM meter_values ORDER BY id")
+            ).scalars()
+            kept = list(digests)
+            unique = await connection.run_sync(
+                lambda sync: inspect(sync).get_unique_constraints("meter_values")
+            )
+    finally:
+        await database.close()
+    assert (again.rowcount, new.rowcount) == (0, 1)
+    assert kept == ["d0", "d1", "d2", "d3"]
+    assert [(u["name"], u["column_names"]) for u in unique] == [
+        (
+            "uq_meter_values_timestamp_station_id_evse_id_digest",
+            ["timestamp", "station_id", "evse_id", "digest"],
+        )
+    ]
