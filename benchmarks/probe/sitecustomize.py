@@ -8,6 +8,10 @@ PYTHONPATH patches the server before it runs; nothing happens unless a variable 
   size. Written to FILE at exit, after the first `PROBE_SKIP` (1000) messages (the boots).
 - `PROBE_DROP=ix_a,ix_b`: drop these indexes right after start-up (what an index costs).
 - `PROBE_PRAGMA="PRAGMA a=1;PRAGMA b=2"`: more pragmas on every SQLite connection.
+- `PROBE_WAL_COPY=DIR`: at stop, once the message log is flushed and no batch is open,
+  copy the SQLite file and its WAL to DIR/copy.db and DIR/copy.db-wal; with
+  `PROBE_PRAGMA="PRAGMA wal_autocheckpoint=0"` the WAL then holds every page the run
+  wrote, for `benchmarks/wal_pages.py` to say which table or index each belongs to.
 
     env PYTHONPATH=benchmarks/probe PROBE_PARTS=/tmp/parts.txt taskset -c 0 \\
         .venv/bin/ampyre serve --host 127.0.0.1 &
@@ -118,6 +122,29 @@ def _drop(indexes: list[str]) -> None:
     Application.start = start_then_drop  # type: ignore[method-assign]
 
 
+def _wal_copy(directory: str) -> None:
+    import shutil
+
+    from ampyre.app import Application
+
+    stop = Application.stop
+
+    async def copy_then_stop(self: Application, *args: Any, **kwargs: Any) -> None:
+        path = self.settings.database_url.split(":///", 1)[1]
+        await self.recorder.flushed()
+        writer = self.database.group_commit
+        assert writer is not None, "PROBE_WAL_COPY needs a SQLite file"
+        await writer.acquire_clean()
+        try:
+            shutil.copy(path, os.path.join(directory, "copy.db"))
+            shutil.copy(path + "-wal", os.path.join(directory, "copy.db-wal"))
+        finally:
+            writer.release()
+        await stop(self, *args, **kwargs)
+
+    Application.stop = copy_then_stop  # type: ignore[method-assign]
+
+
 def _pragmas(pragmas: list[str]) -> None:
     from ampyre.persistence import database
 
@@ -130,3 +157,5 @@ if os.environ.get("PROBE_DROP"):
     _drop(os.environ["PROBE_DROP"].split(","))
 if os.environ.get("PROBE_PRAGMA"):
     _pragmas(os.environ["PROBE_PRAGMA"].split(";"))
+if os.environ.get("PROBE_WAL_COPY"):
+    _wal_copy(os.environ["PROBE_WAL_COPY"])
