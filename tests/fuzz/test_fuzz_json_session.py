@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from ampyre.messages.v16 import actions as a16
 from ampyre.messages.v201 import actions as a201
+from ampyre.protocol import json_framing as framing
 from ampyre.protocol.json_session import (
     ActionTable,
     CallReceived,
@@ -457,3 +458,29 @@ def test_answers_are_never_answered(version: OcppVersion, side: str, data: Any) 
     event = session.receive(frame)
     check(session, event)
     assert not isinstance(event, Reply), event
+
+
+@FUZZ
+@given(
+    data=st.data(),
+    version=st.sampled_from([V16, V201]),
+    side=st.sampled_from(["csms", "station"]),
+)
+def test_the_one_decode_call_path_reads_as_the_general_path(
+    data: st.DataObject, version: OcppVersion, side: str
+) -> None:
+    """`parse` reads a well-formed CALL in one decode; whatever the frame, its result is what
+    the element-by-element path gives (the same frame or the same fault)."""
+    frame = data.draw(
+        near_valid_frames(TABLES[side][version], OPENER[side][0])
+        | json_values.map(msgspec.json.encode)
+        | st.binary(max_size=100)
+    )
+    assert _comparable(framing.parse(frame, 65536)) == _comparable(framing._parse_parts(frame))
+
+
+def _comparable(frame: framing.Frame) -> Any:
+    """A frame as a value (a BadFrame's error is an exception: equal only to itself)."""
+    if isinstance(frame, framing.BadFrame):
+        return (frame.message_id, type(frame.error), str(frame.error), frame.answerable)
+    return frame

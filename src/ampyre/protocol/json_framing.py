@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
@@ -17,6 +17,9 @@ from ampyre.protocol.rpc import MAX_MESSAGE_ID_LENGTH, UNREADABLE_MESSAGE_ID, Me
 from ampyre.protocol.versions import OcppVersion
 
 _FRAME = msgspec.json.Decoder(list[msgspec.Raw])
+#: a well-formed CALL in one decode (~0.2 us, where the general path below takes ~1.2 us);
+#: anything else, including a CALL with a fault, goes the general way to learn its error
+_CALL = msgspec.json.Decoder(tuple[Literal[2], str, str, msgspec.Raw])
 _STR = msgspec.json.Decoder(str)
 _INT = msgspec.json.Decoder(int)
 _ANY = msgspec.json.Decoder()
@@ -68,6 +71,19 @@ def parse(data: str | bytes, max_bytes: int) -> Frame:
             UNREADABLE_MESSAGE_ID,
             FormatViolation(f"frame of {size} bytes is over the limit of {max_bytes} bytes"),
         )
+    try:
+        _, message_id, action, payload = _CALL.decode(data)
+    except (msgspec.DecodeError, RecursionError):  # a ValidationError is a DecodeError
+        pass
+    else:
+        if message_id and len(message_id) <= MAX_MESSAGE_ID_LENGTH:
+            return CallFrame(message_id, action, payload)
+    return _parse_parts(data)
+
+
+def _parse_parts(data: str | bytes) -> Frame:
+    """Any frame within the size limit, element by element (what `parse` does for all but a
+    well-formed CALL): the first fault found is the one answered."""
     try:
         parts = _FRAME.decode(data)
     except msgspec.ValidationError:
