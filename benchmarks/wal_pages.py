@@ -2,8 +2,13 @@
 
 Each WAL frame is one 4 KB page written by a COMMIT; its header names the page. `dbstat`
 (SQLite's b-tree page list) says which table or index owns each page at the end of the run.
-Run the hot path with checkpoints off, so that the WAL keeps every page written, and copy
-the file and its WAL before the server stops (the probe does both):
+With `--version`, it runs `hotpath.py` itself with checkpoints off, so that the WAL keeps
+every page written, and copies the file and its WAL before the server stops (the probe does
+both), then reads them:
+
+    .venv/bin/python benchmarks/wal_pages.py --version 1.6 --messages 20000
+
+which is, by hand:
 
     mkdir -p /tmp/walx
     PYTHONPATH=benchmarks/probe PROBE_PRAGMA="PRAGMA wal_autocheckpoint=0" \\
@@ -20,8 +25,12 @@ from __future__ import annotations
 
 import argparse
 import collections
+import os
 import sqlite3
 import struct
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 _WAL_HEADER = 32
@@ -46,16 +55,42 @@ def frames_by_page(wal: bytes) -> tuple[collections.Counter[int], int, int]:
     return pages, frames, commits
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("database", type=Path, help="the copied database; its -wal beside it")
-    parser.add_argument("--messages", type=int, default=0, help="messages the run answered")
-    args = parser.parse_args()
-    wal = Path(f"{args.database}-wal").read_bytes()
+_HERE = Path(__file__).resolve().parent
+_WARMUP = 3_000
+
+
+def _run_hotpath(version: str, messages: int, directory: Path) -> Path:
+    """`hotpath.py` with checkpoints off and the file and its WAL copied at the end."""
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(
+            filter(None, [str(_HERE / "probe"), os.environ.get("PYTHONPATH")])
+        ),
+        PROBE_PRAGMA="PRAGMA wal_autocheckpoint=0",
+        PROBE_WAL_COPY=str(directory),
+    )
+    command = [
+        sys.executable,
+        str(_HERE / "hotpath.py"),
+        f"--version={version}",
+        f"--messages={messages}",
+        f"--warmup={_WARMUP}",
+        "--windows=1",
+        f"--database-url=sqlite:///{directory / 'ampyre.db'}",
+    ]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1800)
+    if done.returncode != 0:
+        sys.exit(f"hotpath.py failed:\n{done.stderr[-4000:]}")
+    return directory / "copy.db"
+
+
+def report(database: Path, messages: int) -> None:
+    """Print the WAL's frames of `database` by the table or index that owns each page."""
+    wal = Path(f"{database}-wal").read_bytes()
     page_size = struct.unpack(">I", wal[8:12])[0]
     pages, frames, commits = frames_by_page(wal)
     # Opening the copy reads its WAL too: dbstat describes the pages as of the last COMMIT.
-    connection = sqlite3.connect(f"file:{args.database}?mode=ro", uri=True)
+    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     try:
         owner = dict(connection.execute("SELECT pageno, name FROM dbstat"))
     finally:
@@ -63,14 +98,32 @@ def main() -> None:
     by_name: collections.Counter[str] = collections.Counter()
     for page, count in pages.items():
         by_name[owner.get(page, "(free or other)")] += count
-    per = f", {frames * (page_size + _FRAME_HEADER) / 1024 / args.messages:.2f} KB per message"
+    per = f", {frames * (page_size + _FRAME_HEADER) / 1024 / messages:.2f} KB per message"
     print(
         f"{frames} frames in {commits} COMMITs ({frames / max(commits, 1):.1f} per COMMIT)"
-        + (per if args.messages else "")
+        + (per if messages else "")
     )
     for name, count in by_name.most_common():
-        share = f"{count / args.messages:7.3f} per message" if args.messages else ""
+        share = f"{count / messages:7.3f} per message" if messages else ""
         print(f"{count:9d} {100 * count / frames:5.1f} %  {share}  {name}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "database", type=Path, nargs="?", help="a copied database, its -wal beside it"
+    )
+    parser.add_argument("--version", help="run hotpath.py on this mix (1.6, 2.0.1) first")
+    parser.add_argument("--messages", type=int, default=0, help="messages the run answered")
+    args = parser.parse_args()
+    if args.version is None:
+        if args.database is None:
+            parser.error("give a copied database, or --version to run hotpath.py first")
+        report(args.database, args.messages)
+        return
+    messages = args.messages or 20_000
+    with tempfile.TemporaryDirectory(prefix="ampyre-wal-") as directory:
+        report(_run_hotpath(args.version, messages, Path(directory)), messages + _WARMUP)
 
 
 if __name__ == "__main__":
