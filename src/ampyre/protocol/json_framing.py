@@ -76,7 +76,7 @@ def parse(data: str | bytes, max_bytes: int) -> Frame:
     except (msgspec.DecodeError, RecursionError):  # a ValidationError is a DecodeError
         pass
     else:
-        if message_id and len(message_id) <= MAX_MESSAGE_ID_LENGTH:
+        if _id_fits(message_id):
             return CallFrame(message_id, action, payload)
     return _parse_parts(data)
 
@@ -141,12 +141,17 @@ def _read_id(parts: list[msgspec.Raw], answerable: bool) -> str | BadFrame:
     except msgspec.DecodeError:
         error = RpcFrameworkError("MessageId is not a string")
         return BadFrame(UNREADABLE_MESSAGE_ID, error, answerable)
-    if not message_id or len(message_id) > MAX_MESSAGE_ID_LENGTH:
+    if not _id_fits(message_id):
         error = RpcFrameworkError(
             f"MessageId must be 1 to {MAX_MESSAGE_ID_LENGTH} characters, got {len(message_id)}"
         )
         return BadFrame(UNREADABLE_MESSAGE_ID, error, answerable)
     return message_id
+
+
+def _id_fits(message_id: str) -> bool:
+    """A MessageId of 1 to MAX_MESSAGE_ID_LENGTH characters (OCPP-J 1.6 and 2.0.1, 4.1.4)."""
+    return 0 < len(message_id) <= MAX_MESSAGE_ID_LENGTH
 
 
 def _arity(
