@@ -37,8 +37,9 @@ _WAL_HEADER = 32
 _FRAME_HEADER = 24
 
 
-def frames_by_page(wal: bytes) -> tuple[collections.Counter[int], int, int]:
-    """Frames per page number, the number of frames and of COMMITs, of a WAL file."""
+def frames_by_page(wal: bytes) -> tuple[collections.Counter[int], int, int, int]:
+    """Frames per page number, the number of frames and of COMMITs, and the page size, of a
+    WAL file."""
     page_size = struct.unpack(">I", wal[8:12])[0]
     salts = wal[16:24]
     pages: collections.Counter[int] = collections.Counter()
@@ -52,7 +53,7 @@ def frames_by_page(wal: bytes) -> tuple[collections.Counter[int], int, int]:
         frames += 1
         commits += size_after_commit != 0
         offset += _FRAME_HEADER + page_size
-    return pages, frames, commits
+    return pages, frames, commits, page_size
 
 
 _HERE = Path(__file__).resolve().parent
@@ -86,9 +87,7 @@ def _run_hotpath(version: str, messages: int, directory: Path) -> Path:
 
 def report(database: Path, messages: int) -> None:
     """Print the WAL's frames of `database` by the table or index that owns each page."""
-    wal = Path(f"{database}-wal").read_bytes()
-    page_size = struct.unpack(">I", wal[8:12])[0]
-    pages, frames, commits = frames_by_page(wal)
+    pages, frames, commits, page_size = frames_by_page(Path(f"{database}-wal").read_bytes())
     # Opening the copy reads its WAL too: dbstat describes the pages as of the last COMMIT.
     connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     try:

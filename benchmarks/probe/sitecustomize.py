@@ -104,6 +104,11 @@ def _parts(out: str) -> None:
     atexit.register(report)
 
 
+def _sqlite_path(app: Any) -> str:
+    """The file of the application's SQLite database."""
+    return str(app.settings.database_url.split(":///", 1)[1])
+
+
 def _drop(indexes: list[str]) -> None:
     from ampyre.app import Application
 
@@ -111,7 +116,7 @@ def _drop(indexes: list[str]) -> None:
 
     async def start_then_drop(self: Application, *args: Any, **kwargs: Any) -> None:
         await start(self, *args, **kwargs)
-        path = self.settings.database_url.split(":///", 1)[1]
+        path = _sqlite_path(self)
         connection = sqlite3.connect(path, isolation_level=None)
         try:
             for index in indexes:
@@ -130,7 +135,7 @@ def _wal_copy(directory: str) -> None:
     stop = Application.stop
 
     async def copy_then_stop(self: Application, *args: Any, **kwargs: Any) -> None:
-        path = self.settings.database_url.split(":///", 1)[1]
+        path = _sqlite_path(self)
         await self.recorder.flushed()
         writer = self.database.group_commit
         assert writer is not None, "PROBE_WAL_COPY needs a SQLite file"
