@@ -36,6 +36,7 @@ from sqlalchemy.pool import NullPool, StaticPool
 from ampyre.persistence.errors import translate
 from ampyre.persistence.executor import ConnectionExecutor, Executor
 from ampyre.persistence.group_commit import GroupCommitExecutor, GroupCommitWriter, on_connect
+from ampyre.persistence.idle_connections import IdleConnections
 from ampyre.persistence.postgres_executor import PostgresExecutor, PostgresStatements
 from ampyre.persistence.unit_of_work import SqlUnitOfWork
 from ampyre.services.ports import UnitOfWorkFactory
@@ -111,6 +112,7 @@ class Database:
         self._owner: asyncio.Task[Any] | None = None
         self._writer: GroupCommitWriter | None = None
         self._postgres: PostgresStatements | None = None
+        self._idle: IdleConnections | None = None
         if self.dialect == "sqlite":
             in_memory = self.url.database in (None, "", ":memory:")
             pool: dict[str, Any] = (
@@ -142,6 +144,7 @@ class Database:
                 connect_args=connect_args,
             )
             self._postgres = PostgresStatements()
+            self._idle = IdleConnections(self, keep=pool_size)
 
     @property
     def engine(self) -> AsyncEngine:
@@ -161,8 +164,8 @@ class Database:
         """What a new unit of work runs its statements on (not yet entered)."""
         if self._writer is not None:
             return GroupCommitExecutor(self._writer)
-        if self._postgres is not None:
-            return PostgresExecutor(self, self._postgres)
+        if self._postgres is not None and self._idle is not None:
+            return PostgresExecutor(self, self._postgres, self._idle)
         return ConnectionExecutor(self)
 
     async def run_sync(self, fn: Callable[[Connection], T]) -> T:
@@ -194,6 +197,8 @@ class Database:
     async def close(self) -> None:
         if self._writer is not None:
             await self._writer.close()
+        if self._idle is not None:
+            await self._idle.discard()
         await self._engine.dispose()
 
     async def checkout(self) -> AsyncConnection:

@@ -35,6 +35,7 @@ from sqlalchemy.sql.elements import ClauseElement
 
 from ampyre.persistence.errors import translate
 from ampyre.persistence.executor import Executor, Rows
+from ampyre.persistence.idle_connections import IdleConnections, adapted
 from ampyre.persistence.statement_plan import FastResult, Parameters, StatementPlan, plan_for
 
 if TYPE_CHECKING:
@@ -104,11 +105,14 @@ class PostgresStatements:
 class PostgresExecutor(Executor):
     """A unit of work on a pooled connection of its own, one commit each."""
 
-    __slots__ = ("_adapted", "_connection", "_database", "_dialect", "_statements")
+    __slots__ = ("_adapted", "_connection", "_database", "_dialect", "_idle", "_statements")
 
-    def __init__(self, database: Database, statements: PostgresStatements) -> None:
+    def __init__(
+        self, database: Database, statements: PostgresStatements, idle: IdleConnections
+    ) -> None:
         self._database = database
         self._statements = statements
+        self._idle = idle
         self._connection: AsyncConnection | None = None
         #: SQLAlchemy's AsyncAdapt_asyncpg_connection of `_connection`
         self._adapted: Any = None
@@ -116,12 +120,11 @@ class PostgresExecutor(Executor):
         self.dialect = database.dialect
 
     async def enter(self) -> None:
-        await self._checkout()
+        await self._use(await self._idle.take())
 
-    async def _checkout(self) -> None:
-        connection = await self._database.checkout()
+    async def _use(self, connection: AsyncConnection) -> None:
         try:
-            self._adapted = _adapted(connection)
+            self._adapted = adapted(connection)
         except BaseException:
             await self._database.checkin(connection)
             raise
@@ -203,7 +206,8 @@ class PostgresExecutor(Executor):
         connection, self._connection = self._connection, None
         if connection is not None:
             await self._database.checkin(connection)
-        await self._checkout()
+        await self._idle.discard()  # as old as the dead one: the pool replaces them
+        await self._use(await self._database.checkout())
         try:
             await self._adapted._start_transaction()
         except Exception as error:
@@ -227,7 +231,7 @@ class PostgresExecutor(Executor):
         connection, self._connection = self._connection, None
         self._adapted = None
         if connection is not None:
-            await self._database.checkin(connection)
+            await self._idle.give_back(connection, clean=not failing)
 
     async def _failure(self, error: Exception, sql: str | None, values: Any) -> BaseException:
         """`error` as SQLAlchemy's own execution would have raised it (then `translate`)."""
@@ -263,11 +267,3 @@ class PostgresExecutor(Executor):
             dialect=dialect,
             connection_invalidated=disconnect,
         )
-
-
-def _adapted(connection: AsyncConnection) -> Any:
-    """SQLAlchemy's adapted asyncpg connection under a pooled connection."""
-    sync = connection.sync_connection
-    if sync is None:  # pragma: no cover - a started AsyncConnection has one
-        raise RuntimeError("the connection is not started")
-    return sync.connection.dbapi_connection

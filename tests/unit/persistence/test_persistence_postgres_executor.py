@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from typing import Any
 
@@ -140,3 +141,71 @@ async def test_connections_the_server_closed_are_replaced(
             await uow.commit()
     async with database.unit_of_work() as uow:
         assert await uow.stations.get("AFTER3") is not None
+
+
+async def _run(database: Database, sql: str, commit: bool = True) -> Any:
+    """One unit of work of one statement (a unit of work's executor, as repositories use it)."""
+    executor = database.executor()
+    await executor.enter()
+    try:
+        value = (await executor.execute(text(sql))).scalar_one()
+        if commit:
+            await executor.commit()
+    finally:
+        await executor.leave(failing=False)
+    return value
+
+
+async def _backend_pid(database: Database) -> int:
+    return int(await _run(database, "SELECT pg_backend_pid()"))
+
+
+def _checked_out(database: Database) -> int:
+    return database.engine.sync_engine.pool.checkedout()  # type: ignore[attr-defined, no-any-return]
+
+
+async def test_a_clean_connection_serves_the_next_unit_of_work(database: Database) -> None:
+    """Kept between units of work, still checked out of the pool; what a unit left
+    uncommitted is rolled back before the next one gets the connection."""
+    first = await _backend_pid(database)
+    async with database.unit_of_work() as uow:
+        await uow.stations.save(Station(id="KEPT"))
+        await uow.commit()
+    assert await _backend_pid(database) == first
+    assert _checked_out(database) == 1 and len(database._idle or ()) == 1
+    async with database.unit_of_work() as uow:  # never committed
+        await uow.stations.save(Station(id="NOT-COMMITTED"))
+    # the same connection, and no transaction of the unit before is still open on it
+    fresh = "SELECT CASE WHEN txid_current_if_assigned() IS NULL THEN pg_backend_pid() END"
+    assert await _run(database, fresh) == first
+    async with database.unit_of_work() as uow:
+        assert await uow.stations.get("NOT-COMMITTED") is None
+        assert await uow.stations.get("KEPT") is not None
+    # a read-only unit that did not commit: rolled back, the connection kept
+    assert await _run(database, "SELECT count(*) FROM stations", commit=False) == 1
+    assert await _backend_pid(database) == first
+
+
+async def test_a_failed_unit_of_work_gives_its_connection_back(database: Database) -> None:
+    await _backend_pid(database)
+    assert len(database._idle or ()) == 1
+    with pytest.raises(RuntimeError):
+        async with database.unit_of_work() as uow:
+            await uow.stations.save(Station(id="FAILS"))
+            raise RuntimeError("the service failed")
+    assert len(database._idle or ()) == 0 and _checked_out(database) == 0
+    async with database.unit_of_work() as uow:
+        assert await uow.stations.get("FAILS") is None
+
+
+async def test_no_more_connections_are_kept_than_the_pool_holds(database: Database) -> None:
+    idle = database._idle
+    assert idle is not None
+
+    async def unit(n: int) -> None:
+        await _run(database, f"SELECT count(*) FROM (SELECT pg_sleep(0.05)) AS slept{n}")
+
+    await asyncio.gather(*(unit(n) for n in range(idle.keep + 5)))  # into the overflow
+    assert len(idle) == idle.keep == _checked_out(database)
+    await database.close()
+    assert len(idle) == 0 and _checked_out(database) == 0
