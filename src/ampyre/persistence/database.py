@@ -144,7 +144,7 @@ class Database:
                 connect_args=connect_args,
             )
             self._postgres = PostgresStatements()
-            self._idle = IdleConnections(self, keep=pool_size)
+            self._idle = IdleConnections(self, keep=pool_size, limit=pool_size + max_overflow)
 
     @property
     def engine(self) -> AsyncEngine:

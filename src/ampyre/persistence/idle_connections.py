@@ -1,77 +1,171 @@
-"""PostgreSQL connections a unit of work left clean, kept for the next one.
+"""PostgreSQL connections handed from one unit of work to the next, in front of the pool.
 
 Every unit of work on PostgreSQL used to take its connection from SQLAlchemy's pool and
 give it back: `AsyncEngine.connect()` and `AsyncConnection.close()`, each a greenlet spawn
 around the pool's checkout or its return (with its reset): a unit of work of a BEGIN, one
-SELECT and a COMMIT took 160 µs of CPU, 88 µs without them (raw asyncpg: ~55). This keeps
-up to `keep` connections, still checked out of the pool, for the next unit:
+SELECT and a COMMIT took 160 µs of CPU, 88 µs without them (raw asyncpg: ~55). Here a
+connection a unit of work leaves clean goes straight to the next one:
 
-- a connection is kept only when its unit of work did not fail, and once it is as the
-  pool would hand it out: a transaction left open (a unit that only read) rolled back, no
-  transaction at any level (SQLAlchemy's, the adapted connection's, asyncpg's), neither
-  closed nor invalidated. Anything else goes back to the pool as before, which rolls it
-  back or throws it away;
-- the kept ones count against the pool's size as connections in use, so the engine never
-  holds more than `pool_size + max_overflow`; `keep` is at most the pool's size;
-- when a connection is found dead (the server restarted or dropped it), the kept ones are
-  as old: `discard` gives them all back, and the pool replaces them at their next checkout.
+- clean means: the unit did not fail; a transaction it left open (a unit that only read)
+  rolled back; then no transaction at any level (SQLAlchemy's, the adapted connection's,
+  asyncpg's), neither closed nor invalidated. Anything else goes back to the pool as
+  before, which rolls it back or throws it away;
+- units of work hold at most `limit` connections (the pool's size plus its overflow), and
+  those kept idle count too, so the pool is never asked for more than it has. A unit that
+  finds none free waits its turn here, first come first served: a freed connection goes
+  to the longest waiting unit (kept instead, it would go to whichever unit came next and
+  the waiting ones would starve), or its place does, when the connection went back to the
+  pool. After `timeout` seconds of waiting (the pool's own default, 30 s) the unit fails
+  with `StorageUnavailable`, as the pool's timeout did;
+- at most `keep` (the pool's size) are kept idle; when one is found dead (the server
+  restarted or dropped it) the others are as old: `discard` gives them all back, and the
+  pool replaces them at their next checkout.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ampyre.domain.errors import StorageUnavailable
 
 if TYPE_CHECKING:
     from ampyre.persistence.database import Database
 
 log = logging.getLogger(__name__)
 
+#: what a waiting unit is handed: a connection, or None (a place: take one from the pool)
+_Handed = AsyncConnection | None
+
 
 class IdleConnections:
-    """Clean connections between units of work, most recently used first."""
+    """The connections units of work hold, keep idle, and wait for (see the module)."""
 
-    __slots__ = ("_database", "_idle", "keep")
+    __slots__ = ("_database", "_held", "_idle", "_waiters", "keep", "limit", "timeout")
 
-    def __init__(self, database: Database, keep: int) -> None:
+    def __init__(self, database: Database, keep: int, limit: int, timeout: float = 30.0) -> None:
         self._database = database
+        #: clean connections between units of work, most recently used last
         self._idle: list[AsyncConnection] = []
-        #: connections kept at most
+        #: units of work waiting for a connection, longest waiting first
+        self._waiters: deque[asyncio.Future[_Handed]] = deque()
+        #: connections units of work hold or are getting from the pool
+        self._held = 0
+        #: connections kept idle at most
         self.keep = keep
+        #: connections held and kept idle at most (the pool's size and overflow)
+        self.limit = limit
+        #: seconds a unit of work waits for a connection before it fails
+        self.timeout = timeout
 
     def __len__(self) -> int:
         return len(self._idle)
 
     async def take(self) -> AsyncConnection:
-        """The most recently kept connection, or a new one from the pool."""
+        """A connection for a unit of work: a kept one, a new one from the pool, or the
+        next one freed."""
         idle = self._idle
         while idle:
             connection = idle.pop()
             if not (connection.closed or connection.invalidated):
+                self._held += 1
                 return connection
             await self._database.checkin(connection)
-        return await self._database.checkout()
+        if self._waiters or self._held + len(idle) >= self.limit:
+            handed = await self._wait()
+            if handed is not None:
+                return handed
+        else:
+            self._held += 1
+        try:
+            return await self._database.checkout()
+        except BaseException:
+            self._free_place()
+            raise
 
     async def give_back(self, connection: AsyncConnection, clean: bool) -> None:
-        """Keep `connection` for the next unit of work if it is clean, else return it."""
-        if clean and len(self._idle) < self.keep:
+        """After a unit of work: to the next one if `connection` is clean, else to the pool."""
+        if clean:
             try:
                 await _roll_back(connection)
+                clean = _reusable(connection)
             except Exception:
-                log.debug("rolling back before keeping a connection failed", exc_info=True)
-            else:
-                if _reusable(connection):
-                    self._idle.append(connection)
-                    return
-        await self._database.checkin(connection)
+                log.debug("rolling back a unit of work's connection failed", exc_info=True)
+                clean = False
+        if clean and self._pass_on(connection):
+            return
+        try:
+            await self._database.checkin(connection)
+        finally:
+            self._free_place()
+
+    async def replace(self, dead: AsyncConnection) -> AsyncConnection:
+        """A fresh connection from the pool for one found closed; the kept ones are as old
+        and go back to the pool too (it replaces them at their next checkout)."""
+        await self._database.checkin(dead)
+        try:
+            await self.discard()
+            return await self._database.checkout()
+        except BaseException:
+            self._free_place()
+            raise
 
     async def discard(self) -> None:
         """Give every kept connection back to the pool (closing time, or they went stale)."""
         idle, self._idle = self._idle, []
         for connection in idle:
             await self._database.checkin(connection)
+
+    def _pass_on(self, connection: AsyncConnection, over_keep: bool = False) -> bool:
+        """A clean connection to the longest waiting unit, or kept idle; False: neither."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(connection)
+                return True
+        if over_keep or len(self._idle) < self.keep:
+            self._held -= 1
+            self._idle.append(connection)
+            return True
+        return False
+
+    def _free_place(self) -> None:
+        """A held connection went back to the pool: its place to the longest waiting unit."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self._held -= 1
+
+    async def _wait(self) -> _Handed:
+        future: asyncio.Future[_Handed] = asyncio.get_running_loop().create_future()
+        self._waiters.append(future)
+        try:
+            async with asyncio.timeout(self.timeout):
+                return await future
+        except BaseException as error:
+            if future.done() and not future.cancelled():  # handed over as it gave up
+                handed = future.result()
+                if handed is None:
+                    self._free_place()
+                else:  # clean: the next unit's, or kept (held and kept stay within limit)
+                    self._pass_on(handed, over_keep=True)
+            else:
+                future.cancel()
+                with contextlib.suppress(ValueError):  # a giver may have skipped it
+                    self._waiters.remove(future)
+            if isinstance(error, TimeoutError):
+                raise StorageUnavailable(
+                    f"no database connection became free within {self.timeout:g} s "
+                    f"({self.limit} in use by units of work)"
+                ) from None
+            raise
 
 
 async def _roll_back(connection: AsyncConnection) -> None:

@@ -126,7 +126,7 @@ class PostgresExecutor(Executor):
         try:
             self._adapted = adapted(connection)
         except BaseException:
-            await self._database.checkin(connection)
+            await self._idle.give_back(connection, clean=False)
             raise
         self._connection = connection
 
@@ -205,9 +205,7 @@ class PostgresExecutor(Executor):
                 raise translate(failure) from failure
         connection, self._connection = self._connection, None
         if connection is not None:
-            await self._database.checkin(connection)
-        await self._idle.discard()  # as old as the dead one: the pool replaces them
-        await self._use(await self._database.checkout())
+            await self._use(await self._idle.replace(connection))
         try:
             await self._adapted._start_transaction()
         except Exception as error:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
@@ -15,9 +16,10 @@ from fast_path_scenarios import (
 from persistence_builders import at, transaction
 from sqlalchemy import bindparam, select, text
 
-from ampyre.domain.errors import Conflict, DomainError, InvalidInput
+from ampyre.domain.errors import Conflict, DomainError, InvalidInput, StorageUnavailable
 from ampyre.domain.station import Station
 from ampyre.persistence import Database
+from ampyre.persistence.executor import Executor
 from ampyre.persistence.postgres_executor import PostgresStatements
 from ampyre.persistence.tables import stations
 
@@ -209,3 +211,78 @@ async def test_no_more_connections_are_kept_than_the_pool_holds(database: Databa
     assert len(idle) == idle.keep == _checked_out(database)
     await database.close()
     assert len(idle) == 0 and _checked_out(database) == 0
+
+
+@pytest.fixture
+async def one_connection(database_url: str) -> AsyncIterator[Database]:
+    """A migrated database whose units of work share one connection."""
+    database = Database(database_url, pool_size=1, max_overflow=0)
+    try:
+        await database.upgrade()
+        yield database
+    finally:
+        await database.close()
+
+
+async def _holding(database: Database) -> Executor:
+    """A unit of work that holds a connection until it leaves."""
+    executor = database.executor()
+    await executor.enter()
+    await executor.execute(text("SELECT 1"))
+    return executor
+
+
+def _places(database: Database) -> tuple[int, int]:
+    """(connections units of work hold, kept idle)."""
+    idle = database._idle
+    assert idle is not None
+    return idle._held, len(idle)
+
+
+async def test_units_waiting_for_a_connection_get_it_in_turn(one_connection: Database) -> None:
+    """A freed connection goes to the longest waiting unit of work, not to the kept ones
+    (where a unit coming later would find it first); a failed unit's place too."""
+    database = one_connection
+    holder = await _holding(database)
+    order: list[int] = []
+
+    async def unit(n: int) -> None:
+        await _run(database, f"SELECT {n}")
+        order.append(n)
+
+    waiting = []
+    for n in range(3):
+        waiting.append(asyncio.create_task(unit(n)))
+        await asyncio.sleep(0.05)
+    assert not any(task.done() for task in waiting)
+    await holder.commit()
+    await holder.leave(failing=False)
+    await asyncio.wait_for(asyncio.gather(*waiting), 5)
+    assert order == [0, 1, 2]
+    holder = await _holding(database)
+    after_failure = asyncio.create_task(_run(database, "SELECT 7"))
+    await asyncio.sleep(0.05)
+    await holder.leave(failing=True)  # back to the pool: the waiting unit takes it there
+    assert await asyncio.wait_for(after_failure, 5) == 7
+    assert _places(database) == (0, 1)
+
+
+async def test_a_unit_that_waits_too_long_fails_and_leaves_no_trace(
+    one_connection: Database,
+) -> None:
+    database = one_connection
+    idle = database._idle
+    assert idle is not None
+    idle.timeout = 0.2
+    holder = await _holding(database)
+    with pytest.raises(StorageUnavailable, match="no database connection became free"):
+        await _run(database, "SELECT 2")
+    cancelled = asyncio.create_task(_run(database, "SELECT 3"))
+    await asyncio.sleep(0.05)
+    cancelled.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await cancelled
+    await holder.commit()
+    await holder.leave(failing=False)
+    assert _places(database) == (0, 1)
+    assert await _run(database, "SELECT 4") == 4
