@@ -90,19 +90,22 @@ class IdleConnections:
 
     async def give_back(self, connection: AsyncConnection, clean: bool) -> None:
         """After a unit of work: to the next one if `connection` is clean, else to the pool."""
-        if clean:
-            try:
-                await _roll_back(connection)
-                clean = _reusable(connection)
-            except Exception:
-                log.debug("rolling back a unit of work's connection failed", exc_info=True)
-                clean = False
-        if clean and self._pass_on(connection):
-            return
+        passed_on = False
         try:
-            await self._database.checkin(connection)
-        finally:
-            self._free_place()
+            if clean:
+                try:
+                    await _roll_back(connection)
+                    clean = _reusable(connection)
+                except Exception:
+                    log.debug("rolling back a unit of work's connection failed", exc_info=True)
+                    clean = False
+            passed_on = clean and self._pass_on(connection)
+        finally:  # cancelled while rolling back too: the pool has it back, its place is freed
+            if not passed_on:
+                try:
+                    await self._database.checkin(connection)
+                finally:
+                    self._free_place()
 
     async def replace(self, dead: AsyncConnection) -> AsyncConnection:
         """A fresh connection from the pool for one found closed; the kept ones are as old

@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, select, text
 
 from ampyre.domain.errors import Conflict, DomainError, InvalidInput, StorageUnavailable
 from ampyre.domain.station import Station
-from ampyre.persistence import Database
+from ampyre.persistence import Database, idle_connections
 from ampyre.persistence.executor import Executor
 from ampyre.persistence.postgres_executor import PostgresStatements
 from ampyre.persistence.tables import stations
@@ -286,3 +286,25 @@ async def test_a_unit_that_waits_too_long_fails_and_leaves_no_trace(
     await holder.leave(failing=False)
     assert _places(database) == (0, 1)
     assert await _run(database, "SELECT 4") == 4
+
+
+async def test_a_unit_cancelled_while_giving_its_connection_back_leaves_no_trace(
+    one_connection: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = one_connection
+    holder = await _holding(database)
+    rolling_back = asyncio.Event()
+
+    async def slow_roll_back(connection: object) -> None:
+        rolling_back.set()
+        await asyncio.sleep(10)
+
+    monkeypatch.setattr(idle_connections, "_roll_back", slow_roll_back)
+    leaving = asyncio.create_task(holder.leave(failing=False))
+    await rolling_back.wait()
+    leaving.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await leaving
+    assert _places(database) == (0, 0) and _checked_out(database) == 0
+    monkeypatch.undo()
+    assert await _run(database, "SELECT 5") == 5
