@@ -110,8 +110,8 @@ class IdleConnections:
     async def replace(self, dead: AsyncConnection) -> AsyncConnection:
         """A fresh connection from the pool for one found closed; the kept ones are as old
         and go back to the pool too (it replaces them at their next checkout)."""
-        await self._database.checkin(dead)
         try:
+            await self._database.checkin(dead)
             await self.discard()
             return await self._database.checkout()
         except BaseException:
