@@ -308,3 +308,25 @@ async def test_a_unit_cancelled_while_giving_its_connection_back_leaves_no_trace
     assert _places(database) == (0, 0) and _checked_out(database) == 0
     monkeypatch.undo()
     assert await _run(database, "SELECT 5") == 5
+
+
+async def test_late_units_fail_each_at_its_own_deadline(one_connection: Database) -> None:
+    """One timer serves every waiting unit of work: each fails `timeout` after it came."""
+    database = one_connection
+    idle = database._idle
+    assert idle is not None
+    idle.timeout = 0.3
+    holder = await _holding(database)
+    first = asyncio.create_task(_run(database, "SELECT 1"))
+    await asyncio.sleep(0.15)
+    second = asyncio.create_task(_run(database, "SELECT 2"))
+    await asyncio.wait({first}, timeout=1)
+    assert first.done() and not second.done()  # the second came 0.15 s later
+    with pytest.raises(StorageUnavailable):
+        first.result()
+    with pytest.raises(StorageUnavailable):
+        await asyncio.wait_for(second, 1)
+    await holder.commit()
+    await holder.leave(failing=False)
+    assert _places(database) == (0, 1)
+    assert not idle._waiters and idle._sweep is None
