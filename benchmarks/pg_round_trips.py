@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import os
 import runpy
 import sys
 from pathlib import Path
@@ -24,7 +25,7 @@ from typing import Any
 import asyncpg.connection
 import asyncpg.prepared_stmt
 
-_URL = "postgresql://postgres@127.0.0.1:5432/test"
+_URL = os.environ.get("AMPYRE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 COUNTS: collections.Counter[str] = collections.Counter()
 
 

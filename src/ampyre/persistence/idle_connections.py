@@ -131,11 +131,10 @@ class IdleConnections:
 
     def _pass_on(self, connection: AsyncConnection, over_keep: bool = False) -> bool:
         """A clean connection to the longest waiting unit, or kept idle; False: neither."""
-        while self._waiters:
-            waiter, _ = self._waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(connection)
-                return True
+        waiter = self._next_waiter()
+        if waiter is not None:
+            waiter.set_result(connection)
+            return True
         if over_keep or len(self._idle) < self.keep:
             self._held -= 1
             self._idle.append(connection)
@@ -144,12 +143,19 @@ class IdleConnections:
 
     def _free_place(self) -> None:
         """A held connection went back to the pool: its place to the longest waiting unit."""
+        waiter = self._next_waiter()
+        if waiter is not None:
+            waiter.set_result(None)
+            return
+        self._held -= 1
+
+    def _next_waiter(self) -> asyncio.Future[_Handed] | None:
+        """The longest waiting unit still waiting (it leaves the queue), or None."""
         while self._waiters:
             waiter, _ = self._waiters.popleft()
             if not waiter.done():
-                waiter.set_result(None)
-                return
-        self._held -= 1
+                return waiter
+        return None
 
     async def _wait(self) -> _Handed:
         loop = asyncio.get_running_loop()

@@ -167,18 +167,18 @@ class PostgresExecutor(Executor):
         return await self._run(plan, values, many)
 
     async def _run(self, plan: _Plan, values: Any, many: bool) -> Rows:
-        adapted = self._adapted
+        driver = self._adapted
         asof = self._dialect._invalidate_schema_cache_asof  # type: ignore[attr-defined]
         self._statements.fast += 1
         try:
-            async with adapted._execute_mutex:
+            async with driver._execute_mutex:
                 if many:
-                    await adapted._check_type_cache_invalidation(asof)
-                    await adapted._connection.executemany(plan.sql, values)
+                    await driver._check_type_cache_invalidation(asof)
+                    await driver._connection.executemany(plan.sql, values)
                     records: list[Any] = []
                     status = None
                 else:
-                    prepared, attributes = await adapted._prepare(plan.sql, asof)
+                    prepared, attributes = await driver._prepare(plan.sql, asof)
                     records = await prepared.fetch(*values)
                     status = prepared.get_statusmsg()
         except Exception as error:
@@ -215,12 +215,12 @@ class PostgresExecutor(Executor):
     async def commit(self) -> None:
         if self._connection is None:
             raise RuntimeError("commit() outside the unit of work's `async with` block")
-        adapted = self._adapted
-        transaction = adapted._transaction
+        driver = self._adapted
+        transaction = driver._transaction
         if transaction is None:
             return
         try:
-            await adapted._call_and_discard(transaction.commit)
+            await driver._call_and_discard(transaction.commit)
         except Exception as error:
             failure = await self._failure(error, None, None)
             raise translate(failure) from failure
