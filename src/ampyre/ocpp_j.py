@@ -65,7 +65,7 @@ def station_services(
             uow,
             strict=settings.strict,
             events=events,
-            open_sessions=OpenSessions() if _single_writer(settings) else None,
+            open_sessions=OpenSessions(),
         ),
         reports=ReportService(uow, events=events),
         data_transfer=DataTransferService(uow, settings.data_transfer_vendors),
@@ -73,15 +73,6 @@ def station_services(
         reservations=reservations or ReservationService(uow, clock),
         configuration=configuration or ConfigurationService(uow),
     )
-
-
-def _single_writer(settings: Settings) -> bool:
-    """Is this process the only writer of the database (kept sessions need it)?
-
-    On SQLite, yes (`--workers N` needs PostgreSQL); on PostgreSQL a station may reach
-    another worker of `--workers N` and come back.
-    """
-    return settings.database_url.startswith("sqlite")
 
 
 def message_recorder(settings: Settings, uow: UnitOfWorkFactory) -> MessageRecorder:

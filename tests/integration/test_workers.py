@@ -14,7 +14,8 @@ import re
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,9 @@ import pytest
 
 from ampyre.app import Application
 from ampyre.domain.access import Role
+from ampyre.messages.v16 import types as m
+from ampyre.protocol.versions import OcppVersion
+from ampyre.simulator.client import JsonClient
 from ampyre.simulator.station import SimulatedStation
 
 from .conftest import DEFAULT_TRANSPORT, TRANSPORTS, make_settings
@@ -33,6 +37,8 @@ from .webhook_receiver import Receiver
 on_postgres = pytest.mark.parametrize(
     "database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
 )
+
+T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 #: every wait below is bounded by this (workers start in ~5 s on a loaded 2-core machine)
 PATIENCE = 60.0
@@ -219,6 +225,87 @@ async def test_workers_on_the_other_transport_share_the_port_and_take_commands(
         for station_id in by_worker.values():
             result = await trigger_heartbeat(api, station_id)
             assert (result["state"], result["status"]) == ("answered", "Accepted"), result
+
+
+@on_postgres
+async def test_a_station_that_moves_between_workers_keeps_its_session_right(
+    cluster: Application, api: httpx.AsyncClient
+) -> None:
+    """Each worker keeps the open sessions it changed in memory. A station that reconnects
+    to the other worker and back finds its session there as stored (by the other worker),
+    not as its first worker kept it: the first worker's copy is outdated, and is read again."""
+    url = f"ws://127.0.0.1:{cluster.port}/ocpp"
+    station_id = "MOVER"
+    tx_id = 0
+
+    async def session() -> dict[str, Any]:
+        response = await api.get(f"/stations/{station_id}/transactions")
+        assert response.status_code == 200, response.text
+        (found,) = response.json()["items"]
+        assert found["id"] == tx_id
+        result: dict[str, Any] = found
+        return result
+
+    async def meter(cs: JsonClient, minute: int, wh: int) -> None:
+        value = m.MeterValue(
+            timestamp=T0 + timedelta(minutes=minute),
+            sampledValue=[m.SampledValue(value=str(wh), unit=m.UnitOfMeasure.Wh)],
+        )
+        request = m.MeterValuesRequest(connectorId=1, transactionId=tx_id, meterValue=[value])
+        await cs.call("MeterValues", request)
+
+    async with contextlib.AsyncExitStack() as stack:
+        cs, first = await connect_to(api, url, station_id, stack, lambda worker: True)
+        boot = m.BootNotificationRequest(chargePointVendor="Acme", chargePointModel="X1")
+        assert (await cs.call("BootNotification", boot)).status == "Accepted"
+        start = m.StartTransactionRequest(connectorId=1, idTag="T", meterStart=1000, timestamp=T0)
+        tx_id = (await cs.call("StartTransaction", start)).transactionId
+        await meter(cs, 1, 2000)  # the first worker keeps the session: 1000..2000 Wh
+    async with contextlib.AsyncExitStack() as stack:
+        cs, _ = await connect_to(api, url, station_id, stack, lambda worker: worker != first)
+        await meter(cs, 2, 5000)  # the other worker reads it and keeps it: 1000..5000 Wh
+        assert (await session())["energy_wh"] == 4000
+    async with contextlib.AsyncExitStack() as stack:
+        cs, _ = await connect_to(api, url, station_id, stack, lambda worker: worker == first)
+        # the first worker's copy says 2000 Wh at most: written as it is, it would lose 5000
+        await meter(cs, 3, 3000)
+        assert (await session())["energy_wh"] == 4000
+        await meter(cs, 4, 5500)  # kept again after its own commit
+        assert (await session())["energy_wh"] == 4500
+        stop = m.StopTransactionRequest(
+            transactionId=tx_id, meterStop=6000, timestamp=T0 + timedelta(minutes=5)
+        )
+        await cs.call("StopTransaction", stop)
+    stored = await session()
+    assert (stored["state"], stored["energy_wh"]) == ("Ended", 5000)
+
+
+async def connect_to(
+    api: httpx.AsyncClient,
+    url: str,
+    station_id: str,
+    stack: contextlib.AsyncExitStack,
+    wanted: Callable[[int], bool],
+) -> tuple[JsonClient, int]:
+    """Connect `station_id` again until a worker `wanted` holds it (the kernel picks)."""
+    for _ in range(64):
+        await until(lambda: _released(api, station_id), f"{station_id} to be released")
+        cs = JsonClient(url, station_id, OcppVersion.V16)
+        await cs.connect()
+        worker: int = await until(lambda: _holder(api, station_id), f"{station_id} to be held")
+        if wanted(worker):
+            stack.push_async_callback(cs.close)
+            return cs, worker
+        await cs.close()
+    raise AssertionError(f"64 connections of {station_id} all landed on the same worker")
+
+
+async def _holder(api: httpx.AsyncClient, station_id: str) -> int | None:
+    return (await holders(api)).get(station_id)
+
+
+async def _released(api: httpx.AsyncClient, station_id: str) -> bool:
+    return station_id not in await holders(api)
 
 
 async def _holds_all(api: httpx.AsyncClient, ids: set[str]) -> bool:

@@ -13,6 +13,11 @@ class Conflict(DomainError):
     """The change contradicts what is stored (a duplicate, a stale state)."""
 
 
+class Stale(Conflict):
+    """A record taken as known (not read) was changed by another process since: the unit of
+    work rolls back and is done again, reading the record this time."""
+
+
 class InvalidInput(DomainError):
     """What the caller sent cannot be used; the message says why."""
 

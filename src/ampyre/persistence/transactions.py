@@ -9,10 +9,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import ColumnClause, bindparam, literal_column, select, update
 
 from ampyre.domain.authorization import IdToken
-from ampyre.domain.errors import Conflict, NotFound
+from ampyre.domain.errors import Conflict, NotFound, Stale
 from ampyre.domain.metering import MeterValue, SampledValue
 from ampyre.domain.transactions import (
     Anomaly,
@@ -25,30 +25,71 @@ from ampyre.persistence.tables import meter_values, transaction_events, transact
 
 _ROWS_PER_INSERT = 500
 
-# Hot statements, built once (Executor.prepared): values come as bind parameters.
-_BY_ID = select(transactions).where(transactions.c.id == bindparam("tx_id"))
+#: PostgreSQL's version of a row: the transaction that wrote it last (a new one at each
+#: write). A session kept across units of work (`known`) is written only at the version
+#: kept; SQLite's rows have none (one process writes them: see open_sessions.py).
+_VERSION: ColumnClause[int] = literal_column("xmin")
+#: the columns of a session's row, in the order the SELECTs below return them
+_COLUMNS = tuple(transactions.c.keys())
+
+
+# Hot statements, built once per dialect (Executor.prepared): values come as bind
+# parameters. On PostgreSQL each one also returns the row's version, last.
+def _versioned(db: Executor) -> bool:
+    return db.dialect == "postgresql"
+
+
+def _session(db: Executor) -> Any:
+    statement = select(transactions)
+    return statement.add_columns(_VERSION) if _versioned(db) else statement
+
+
+def _by_id(db: Executor) -> Any:
+    return _session(db).where(transactions.c.id == bindparam("tx_id"))
+
+
 # FOR UPDATE (PostgreSQL; SQLite ignores it, its units of work run one at a time): two
 # messages of one session at once are applied one after the other, none is lost.
-_BY_REF = (
-    select(transactions)
-    .where(
-        transactions.c.station_id == bindparam("station"),
-        transactions.c.ref == bindparam("tx_ref"),
+def _by_ref(db: Executor) -> Any:
+    c = transactions.c
+    return (
+        _session(db)
+        .where(c.station_id == bindparam("station"), c.ref == bindparam("tx_ref"))
+        .with_for_update()
     )
-    .with_for_update()
-)
-_BY_START_KEY = select(transactions).where(
-    transactions.c.station_id == bindparam("station"),
-    transactions.c.start_key == bindparam("key"),
-)
-#: the columns of the SELECTs above, in their order
-_COLUMNS = tuple(_BY_ID.selected_columns.keys())
+
+
+def _by_start_key(db: Executor) -> Any:
+    c = transactions.c
+    return _session(db).where(c.station_id == bindparam("station"), c.start_key == bindparam("key"))
+
+
 # SET takes the columns given in the parameters.
-_UPDATE = update(transactions).where(transactions.c.id == bindparam("tx_id"))
+def _update(db: Executor) -> Any:
+    statement = update(transactions).where(transactions.c.id == bindparam("tx_id"))
+    return statement.returning(_VERSION) if _versioned(db) else statement
+
+
+def _update_at_version(db: Executor) -> Any:
+    """The UPDATE of a session taken as `known`: only if nobody wrote it since (PostgreSQL)."""
+    return _update(db).where(bindparam("seen") == _VERSION)
+
+
+def _lock_at_version(db: Executor) -> Any:
+    """The row lock of a session taken as `known` and not written: only at the version kept."""
+    return (
+        select(_VERSION)
+        .select_from(transactions)
+        .where(transactions.c.id == bindparam("tx_id"), bindparam("seen") == _VERSION)
+        .with_for_update()
+    )
 
 
 def _create(db: Executor) -> Any:
-    return db.insert(transactions).on_conflict_do_nothing().returning(transactions.c.id)
+    insert = db.insert(transactions).on_conflict_do_nothing()
+    if _versioned(db):
+        return insert.returning(transactions.c.id, _VERSION)
+    return insert.returning(transactions.c.id)
 
 
 # Whether a row was new is the single INSERT's rowcount, not a RETURNING row: SQLite runs a
@@ -82,12 +123,19 @@ class SqlTransactionRepository:
 
     def __init__(self, executor: Executor) -> None:
         self._db = executor
+        self._versioned = _versioned(executor)
         #: id -> the stored values as this unit of work last read or wrote them
         self._stored: dict[int, dict[str, Any]] = {}
+        #: id -> the row's version as this unit of work last read or wrote it (PostgreSQL)
+        self._versions: dict[int, int] = {}
+        #: sessions taken as `known` at a version, not yet written or locked at it
+        self._unconfirmed: set[int] = set()
 
     def forget(self) -> None:
         """Drop what was read: after a commit, other units may change the rows."""
         self._stored.clear()
+        self._versions.clear()
+        self._unconfirmed.clear()
 
     async def create(self, transaction: Transaction, start_key: str | None) -> Transaction:
         """Insert; `Conflict` if the station already has this `ref` or `start_key`.
@@ -99,47 +147,83 @@ class SqlTransactionRepository:
         values["start_key"] = start_key
         if not transaction.ref:
             values["ref"] = None  # named by its id below, in the same database transaction
-        new_id = (await self._db.execute(self._db.prepared(_create), values)).scalar_one_or_none()
-        if new_id is None:
+        row = (await self._db.execute(self._db.prepared(_create), values)).one_or_none()
+        if row is None:
             raise Conflict(
                 f"station {transaction.station_id!r} already has a session with "
                 f"ref {transaction.ref!r} or start key {start_key!r}"
             )
+        new_id = int(row[0])
+        if self._versioned:
+            self._versions[new_id] = row[1]
         ref = transaction.ref or str(new_id)
-        if not transaction.ref:
-            await self._db.execute(_UPDATE, {"tx_id": new_id, "ref": ref})
         values["ref"] = ref
-        self._stored[int(new_id)] = values
-        return dataclasses.replace(transaction, id=int(new_id), ref=ref)
+        if not transaction.ref:
+            await self._write(new_id, {"ref": ref}, self._db.prepared(_update))
+        self._stored[new_id] = values
+        return dataclasses.replace(transaction, id=new_id, ref=ref)
 
     async def get(self, transaction_id: int) -> Transaction | None:
-        return await self._one(_BY_ID, {"tx_id": transaction_id})
+        return await self._one(_by_id, {"tx_id": transaction_id})
 
     async def by_ref(self, station_id: str, ref: str) -> Transaction | None:
-        return await self._one(_BY_REF, {"station": station_id, "tx_ref": ref})
+        return await self._one(_by_ref, {"station": station_id, "tx_ref": ref})
 
     async def by_start_key(self, station_id: str, start_key: str) -> Transaction | None:
-        return await self._one(_BY_START_KEY, {"station": station_id, "key": start_key})
+        return await self._one(_by_start_key, {"station": station_id, "key": start_key})
 
-    def known(self, transaction: Transaction) -> None:
-        self._stored[transaction.id] = _values(transaction)
+    def known(self, transaction: Transaction, version: int | None) -> None:
+        tx_id = transaction.id
+        self._stored[tx_id] = _values(transaction)
+        if self._versioned:
+            if version is None:
+                raise ValueError(f"session {tx_id} is taken as known without its row version")
+            self._versions[tx_id] = version
+            self._unconfirmed.add(tx_id)
+
+    def version(self, transaction_id: int) -> int | None:
+        return self._versions.get(transaction_id)
+
+    async def confirm(self) -> None:
+        unconfirmed = self._unconfirmed
+        while unconfirmed:
+            tx_id = unconfirmed.pop()
+            parameters = {"tx_id": tx_id, "seen": self._versions[tx_id]}
+            locked = await self._db.execute(self._db.prepared(_lock_at_version), parameters)
+            if locked.first() is None:
+                raise _stale(tx_id)
 
     async def save(self, transaction: Transaction) -> None:
-        """Update every field but the id; `NotFound` if there is no such session."""
+        """Update every field but the id; `NotFound` if there is no such session, `Stale`
+        if it was taken as `known` and changed by another process since."""
+        tx_id = transaction.id
         values = _values(transaction)
-        stored = self._stored.get(transaction.id)
+        stored = self._stored.get(tx_id)
         if stored is None:
             changed = values
         else:
             # Read or written in this database transaction: the row is there as it was.
             changed = {k: v for k, v in values.items() if k not in stored or stored[k] != v}
             if not changed:
-                return
-        parameters = {**changed, "tx_id": transaction.id}
-        result = await self._db.execute(_UPDATE, parameters)
-        if result.rowcount == 0:
-            raise NotFound(f"no transaction {transaction.id}")
-        self._stored[transaction.id] = values
+                return  # a session taken as known is locked by `confirm` before the commit
+        if tx_id in self._unconfirmed:
+            self._unconfirmed.discard(tx_id)
+            changed["seen"] = self._versions[tx_id]
+            await self._write(tx_id, changed, self._db.prepared(_update_at_version))
+        else:
+            await self._write(tx_id, changed, self._db.prepared(_update))
+        self._stored[tx_id] = values
+
+    async def _write(self, tx_id: int, changed: dict[str, Any], statement: Any) -> None:
+        """UPDATE the session's `changed` columns, and keep the row's new version."""
+        result = await self._db.execute(statement, {**changed, "tx_id": tx_id})
+        if self._versioned:
+            version = result.scalar_one_or_none()
+            if version is None:
+                raise _stale(tx_id) if "seen" in changed else NotFound(f"no transaction {tx_id}")
+            self._versions[tx_id] = version
+        elif result.rowcount == 0:
+            raise NotFound(f"no transaction {tx_id}")
 
     async def add_event(
         self, transaction_id: int, seq_no: int, kind: str, timestamp: datetime
@@ -224,12 +308,20 @@ class SqlTransactionRepository:
         result = await self._db.execute(statement.order_by(order).limit(query.limit))
         return [_transaction(row._mapping) for row in result]
 
-    async def _one(self, statement: Any, parameters: dict[str, Any]) -> Transaction | None:
-        row = (await self._db.execute(statement, parameters)).one_or_none()
+    async def _one(self, build: Any, parameters: dict[str, Any]) -> Transaction | None:
+        row = (await self._db.execute(self._db.prepared(build), parameters)).one_or_none()
         if row is None:
             return None
-        stored = dict(zip(_COLUMNS, row, strict=True))
-        self._stored[int(stored["id"])] = stored
+        if self._versioned:
+            *columns, version = row
+            stored = dict(zip(_COLUMNS, columns, strict=True))
+            tx_id = int(stored["id"])
+            self._versions[tx_id] = version
+            self._unconfirmed.discard(tx_id)
+        else:
+            stored = dict(zip(_COLUMNS, row, strict=True))
+            tx_id = int(stored["id"])
+        self._stored[tx_id] = stored
         return _transaction(stored)
 
     async def _many(self, *where: Any) -> list[Transaction]:
@@ -237,6 +329,10 @@ class SqlTransactionRepository:
             select(transactions).where(*where).order_by(transactions.c.id)
         )
         return [_transaction(row._mapping) for row in result]
+
+
+def _stale(tx_id: int) -> Stale:
+    return Stale(f"session {tx_id} was changed by another process since this one kept it in memory")
 
 
 def _sample(sample: SampledValue) -> dict[str, Any]:

@@ -185,11 +185,26 @@ class TransactionRepository(Protocol):
 
     async def by_start_key(self, station_id: str, start_key: str) -> Transaction | None: ...
 
-    def known(self, transaction: Transaction) -> None:
-        """Take `transaction` as the session's row, as if just read, without reading it.
+    def known(self, transaction: Transaction, version: int | None) -> None:
+        """Take `transaction` as the session's row at `version`, as if just read, without
+        reading it.
 
-        Only for a session exactly as last committed: `save` then writes what differs.
+        Only for a session exactly as last committed, with the version `version()` gave
+        then: `save` writes what differs, and on a backend whose rows have versions only if
+        the row is still at `version` (else `Stale`; see `confirm`).
         """
+        ...
+
+    def version(self, transaction_id: int) -> int | None:
+        """The version of the session's row as this unit of work last read or wrote it
+        (PostgreSQL's `xmin`); None where rows have none (SQLite) or it was not seen."""
+        ...
+
+    async def confirm(self) -> None:
+        """Lock every session taken as `known` and not written since at its version; `Stale`
+        if one was changed meanwhile (by another process): roll back and do the unit of work
+        again, reading the session. Call it before a commit, and before answering with a
+        refusal that rests on such a session."""
         ...
 
     async def save(self, transaction: Transaction) -> None:

@@ -1,6 +1,6 @@
 """Open sessions kept in memory: a message in a session does not read it again, and the
 session it works on is always the one stored (rollbacks, failed commits, units of work on
-one session at once, restarts, other writers)."""
+one session at once, restarts, other writers, other workers on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from ampyre.domain.errors import StorageUnavailable
 from ampyre.domain.events import Event
 from ampyre.domain.metering import MeterValue, SampledValue
 from ampyre.domain.transactions import (
+    Anomaly,
     Transaction,
     TransactionState,
     TransactionUpdate,
@@ -210,9 +211,9 @@ async def test_a_refused_message_leaves_the_session_as_stored(
 @pytest.mark.parametrize(
     ("database_url", "cache"),
     [
-        # kept sessions need SQLite (one writer, one unit of work at a time): not on PostgreSQL
         pytest.param("sqlite", OpenSessions, id="sqlite-kept"),
         pytest.param("sqlite", lambda: None, id="sqlite-read"),
+        pytest.param("postgres", OpenSessions, id="postgres-kept", marks=pytest.mark.postgres),
         pytest.param("postgres", lambda: None, id="postgres-read", marks=pytest.mark.postgres),
     ],
     indirect=["database_url"],
@@ -237,21 +238,110 @@ async def test_a_restart_or_another_worker_reads_what_was_committed(database: Da
     other = service(database.unit_of_work)
     outcome = await other.apply(values(ref, 2, 5000))
     assert (await stored(database, outcome.transaction)).max_register_wh == 5000
-    # ... which is why a cache is only ever used by the only writer of sessions.
+    # ... which on SQLite is only ever a restart: a cache starts empty.
     restarted = service(database.unit_of_work, OpenSessions())
     outcome = await restarted.apply(values(ref, 3, 3000))
     assert await register_span(database, outcome.transaction) == (2000, 5000)
 
 
-def test_only_a_single_process_on_sqlite_keeps_sessions(tmp_path: Path) -> None:
+@pytest.fixture
+async def workers(database_url: str, database: Database) -> Any:
+    """Two workers of `--workers 2` on one PostgreSQL database: a pool and a cache each."""
+    other = Database(database_url)
+    try:
+        yield (
+            service(database.unit_of_work, OpenSessions(), strict=True),
+            service(other.unit_of_work, OpenSessions(), strict=True),
+        )
+    finally:
+        await other.close()
+
+
+def event(ref: str, seq_no: int, seconds: float, wh: float, **changes: Any) -> TransactionUpdate:
+    return dataclasses.replace(values(ref, seconds, wh), seq_no=seq_no, **changes)
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+@pytest.mark.postgres
+async def test_workers_that_keep_one_session_apply_each_others_changes(
+    database: Database, workers: tuple[TransactionService, TransactionService], reads: list[str]
+) -> None:
+    """A station that reconnects to another worker and back: each worker keeps the session,
+    and each finds its kept copy outdated by the other's commit (its `xmin` moved on)."""
+    first, second = workers
+    ref = await begun(first, start())
+    await first.apply(values(ref, 1, 2000))  # kept by the first worker
+    await second.apply(values(ref, 2, 5000))  # read (not kept there yet), then kept
+    assert reads == [ref]
+    outcome = await first.apply(values(ref, 3, 3000))  # outdated: rolled back, read, applied
+    assert reads == [ref, ref]
+    assert await register_span(database, outcome.transaction) == (2000, 5000)
+    outcome = await first.apply(values(ref, 4, 5500))  # its own commit: kept, not read
+    assert reads == [ref, ref]
+    assert await register_span(database, outcome.transaction) == (2000, 5500)
+    await second.apply(stop(ref, 5, 6000))  # outdated too
+    assert reads == [ref, ref, ref]
+    # The first worker still keeps the session open; the stored one is ended. A late
+    # reading is flagged as after the stop, as without any cache; strict mode refuses it.
+    with pytest.raises(TransactionRejected, match="meter-values-after-stop"):
+        await first.apply(values(ref, 6, 6100))
+    relaxed = service(database.unit_of_work, OpenSessions())
+    outcome = await relaxed.apply(values(ref, 7, 6200))
+    assert outcome.transaction is not None
+    assert Anomaly.METER_VALUES_AFTER_STOP in outcome.transaction.flags
+    ended = await stored(database, outcome.transaction)
+    assert ended.state is TransactionState.ENDED and ended.meter_stop_wh == 6000
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+@pytest.mark.postgres
+async def test_a_worker_refuses_nothing_because_its_kept_session_is_outdated(
+    database: Database, workers: tuple[TransactionService, TransactionService], reads: list[str]
+) -> None:
+    first, second = workers
+    started = TransactionUpdate(
+        "CS1", UpdateKind.STARTED, at(0), ref="tx", evse_id=1, connector_id=1, seq_no=0
+    )
+    await first.apply(started)
+    await first.apply(event("tx", 1, 1, 2000))  # kept without a token
+    await second.apply(event("tx", 2, 2, 2500, id_token=IdToken("TAG")))  # the token is stored
+    # "Authorized" without a token would be refused on a session without one: the first
+    # worker's copy has none, the stored session has one, so it is accepted.
+    outcome = await first.apply(event("tx", 3, 3, 3000, trigger_reason="Authorized"))
+    assert outcome.transaction is not None and outcome.transaction.id_token == IdToken("TAG")
+    assert outcome.transaction == await stored(database, outcome.transaction)
+    assert reads == ["tx", "tx"]  # the second worker's first message, the first's retry
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+@pytest.mark.postgres
+async def test_a_repeated_event_on_an_outdated_kept_session_answers_with_the_stored_one(
+    database: Database, workers: tuple[TransactionService, TransactionService], reads: list[str]
+) -> None:
+    """A repeat writes nothing: the kept session is locked at its version (or read again)."""
+    first, second = workers
+    started = TransactionUpdate(
+        "CS1", UpdateKind.STARTED, at(0), ref="tx", evse_id=1, connector_id=1, seq_no=0
+    )
+    await first.apply(started)
+    await first.apply(event("tx", 1, 1, 2000))
+    repeat = await first.apply(event("tx", 1, 1, 2000))  # kept and current: nothing read
+    assert repeat.duplicate and reads == []
+    await second.apply(event("tx", 2, 2, 4000))
+    repeat = await first.apply(event("tx", 1, 1, 2000))
+    assert repeat.duplicate and reads == ["tx", "tx"]
+    assert repeat.transaction is not None and repeat.transaction.max_register_wh == 4000
+    assert repeat.transaction == await stored(database, repeat.transaction)
+
+
+def test_every_backend_keeps_sessions(tmp_path: Path) -> None:
     def kept(url: str, workers: int = 1) -> int:
         settings = Settings(database_url=url, workers=workers, files_dir=tmp_path)
         services = station_services(settings, Units(Database(url)), None, Events())  # type: ignore[arg-type]
         return services.transactions.open_sessions.capacity
 
     assert kept(f"sqlite+aiosqlite:///{tmp_path / 'a.db'}") > 0
-    assert kept("postgresql://ampyre@db/ampyre") == 0
-    assert kept("postgresql+asyncpg://ampyre@db/ampyre", workers=4) == 0
+    assert kept("postgresql+asyncpg://ampyre@db/ampyre", workers=4) > 0
 
 
 def test_the_transaction_service_is_the_only_writer_of_sessions() -> None:
@@ -272,14 +362,14 @@ def test_units_of_work_on_one_session_at_once_keep_nothing() -> None:
     session = Transaction(1, "CS1", "tx", 1, 1, TransactionState.ACTIVE)
     assert first.take("CS1", "tx") is None
     assert second.take("CS1", "tx") is None
-    first.keep(session)
-    second.keep(session)  # which committed last is unknown: neither is kept
+    first.keep(session, 7)
+    second.keep(session, 8)  # which committed last is unknown: neither is kept
     assert len(cache) == 0
     alone = cache.lease()
     alone.take("CS1", "tx")
-    alone.keep(session)
+    alone.keep(session, 9)
     again = cache.lease()
-    assert again.take("CS1", "tx") is session
+    assert again.take("CS1", "tx") == (session, 9)
     assert len(cache) == 0  # handed out: nobody else gets it until it is given back
     again.drop()
     assert cache.lease().take("CS1", "tx") is None
@@ -290,7 +380,7 @@ def test_the_least_recently_used_session_leaves_first() -> None:
     for ref in ("a", "b", "c"):
         lease = cache.lease()
         lease.take("CS1", ref)
-        lease.keep(Transaction(1, "CS1", ref, 1, 1, TransactionState.ACTIVE))
+        lease.keep(Transaction(1, "CS1", ref, 1, 1, TransactionState.ACTIVE), None)
     assert len(cache) == 2
     assert cache.lease().take("CS1", "a") is None
     assert cache.lease().take("CS1", "c") is not None
@@ -300,5 +390,5 @@ def test_a_disabled_cache_takes_nothing() -> None:
     cache = OpenSessions(capacity=0)
     lease = cache.lease()
     assert lease.take("CS1", "tx") is None
-    lease.keep(Transaction(1, "CS1", "tx", 1, 1, TransactionState.ACTIVE))
+    lease.keep(Transaction(1, "CS1", "tx", 1, 1, TransactionState.ACTIVE), None)
     assert len(cache) == 0

@@ -7,8 +7,9 @@ Idempotency:
 Real stations break the rules in known ways; those are accepted and flagged on the session,
 or refused when the operator asks for strict mode.
 
-With `open_sessions` (one process on SQLite), a session changed by a committed message is
-kept in memory, and the next message in it does not read it again (`open_sessions.py`).
+A session changed by a committed message is kept in memory (`open_sessions`), and the next
+message in it does not read it again (`open_sessions.py`); on PostgreSQL it is written only
+if no other worker changed it meanwhile, else the message is applied again, reading it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from datetime import datetime, timedelta
 
 from ampyre.domain.authorization import AuthorizationResult, IdToken
 from ampyre.domain.commands import RemoteStart
-from ampyre.domain.errors import Conflict, DomainError
+from ampyre.domain.errors import Conflict, DomainError, Stale
 from ampyre.domain.events import Event, EventKind
 from ampyre.domain.metering import MeterValue, register_readings_wh
 from ampyre.domain.transactions import (
@@ -63,7 +64,7 @@ class TransactionService:
         self._uow = uow
         self.strict = strict
         self._events = events
-        #: only when this service is the only writer of sessions (see open_sessions.py)
+        #: nothing is kept with None (or a capacity of 0)
         self.open_sessions = open_sessions if open_sessions is not None else OpenSessions(0)
 
     async def apply(self, update: TransactionUpdate) -> TransactionOutcome:
@@ -71,17 +72,33 @@ class TransactionService:
 
         The session returned is the one kept for the next message: read it, do not keep it.
         """
+        try:
+            outcome = await self._committed(update)
+        except Stale:
+            # Another worker changed the session this one kept (it was rolled back and left
+            # the cache): apply the message again, reading the session this time.
+            outcome = await self._committed(update)
+        if outcome.transaction is not None and not outcome.duplicate:
+            self._publish(update, outcome.transaction)
+        return outcome
+
+    async def _committed(self, update: TransactionUpdate) -> TransactionOutcome:
         lease = self.open_sessions.lease()
         try:
             async with self._uow() as uow:
-                outcome = await self._apply(uow, update, lease)
+                try:
+                    outcome = await self._apply(uow, update, lease)
+                except TransactionRejected:
+                    await uow.transactions.confirm()  # no refusal resting on a stale session
+                    raise
+                await uow.transactions.confirm()
+                session = outcome.transaction
+                version = None if session is None else uow.transactions.version(session.id)
                 await uow.commit()
         except BaseException:
             lease.drop()
             raise
-        lease.keep(outcome.transaction)
-        if outcome.transaction is not None and not outcome.duplicate:
-            self._publish(update, outcome.transaction)
+        lease.keep(session, version)
         return outcome
 
     def _publish(self, update: TransactionUpdate, transaction: Transaction) -> None:
@@ -121,9 +138,11 @@ class TransactionService:
         auth = await self._authorize(uow, update.id_token, update.timestamp)
         if update.ref is None:
             return await self._start_numbered_by_us(uow, update, auth, lease)
-        transaction = lease.take(update.station_id, update.ref)
-        if transaction is not None:
-            uow.transactions.known(transaction)
+        kept = lease.take(update.station_id, update.ref)
+        transaction: Transaction | None
+        if kept is not None:
+            transaction = kept.transaction
+            uow.transactions.known(transaction, kept.version)
         elif update.kind is UpdateKind.STARTED and update.seq_no is not None:
             transaction = await self._created_or_stored(uow, update, update.ref)
         else:
