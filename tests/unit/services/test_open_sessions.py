@@ -30,6 +30,11 @@ from ampyre.persistence import Database
 from ampyre.persistence.transactions import SqlTransactionRepository
 from ampyre.services.transactions import OpenSessions, TransactionRejected, TransactionService
 
+#: the database_url fixture, on PostgreSQL only (several workers)
+on_postgres = pytest.mark.parametrize(
+    "database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+
 T0 = datetime(2026, 1, 1, 12, 0, 0, 250000, tzinfo=UTC)
 SRC = Path(__file__).parents[3] / "src" / "ampyre"
 
@@ -104,6 +109,13 @@ def values(ref: str, seconds: float, wh: float, station: str = "CS1") -> Transac
         evse_id=1,
         connector_id=1,
         meter_values=(MeterValue(at(seconds), (sample,)),),
+    )
+
+
+def numbered_start() -> TransactionUpdate:
+    """A 2.0.1 Started event (seqNo 0) of session "tx"."""
+    return TransactionUpdate(
+        "CS1", UpdateKind.STARTED, at(0), ref="tx", evse_id=1, connector_id=1, seq_no=0
     )
 
 
@@ -189,10 +201,7 @@ async def test_a_refused_message_leaves_the_session_as_stored(
     database: Database, reads: list[str]
 ) -> None:
     sessions = service(database.unit_of_work, OpenSessions(), strict=True)
-    started = TransactionUpdate(
-        "CS1", UpdateKind.STARTED, at(0), ref="tx", evse_id=1, connector_id=1, seq_no=0
-    )
-    await sessions.apply(started)
+    await sessions.apply(numbered_start())
     await sessions.apply(dataclasses.replace(values("tx", 1, 2000), seq_no=1))
     # "Authorized" without a token on a session without one: refused after its event was added
     refused = dataclasses.replace(
@@ -261,8 +270,7 @@ def event(ref: str, seq_no: int, seconds: float, wh: float, **changes: Any) -> T
     return dataclasses.replace(values(ref, seconds, wh), seq_no=seq_no, **changes)
 
 
-@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
-@pytest.mark.postgres
+@on_postgres
 async def test_workers_that_keep_one_session_apply_each_others_changes(
     database: Database, workers: tuple[TransactionService, TransactionService], reads: list[str]
 ) -> None:
@@ -293,16 +301,12 @@ async def test_workers_that_keep_one_session_apply_each_others_changes(
     assert ended.state is TransactionState.ENDED and ended.meter_stop_wh == 6000
 
 
-@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
-@pytest.mark.postgres
+@on_postgres
 async def test_a_worker_refuses_nothing_because_its_kept_session_is_outdated(
     database: Database, workers: tuple[TransactionService, TransactionService], reads: list[str]
 ) -> None:
     first, second = workers
-    started = TransactionUpdate(
-        "CS1", UpdateKind.STARTED, at(0), ref="tx", evse_id=1, connector_id=1, seq_no=0
-    )
-    await first.apply(started)
+    await first.apply(numbered_start())
     await first.apply(event("tx", 1, 1, 2000))  # kept without a token
     await second.apply(event("tx", 2, 2, 2500, id_token=IdToken("TAG")))  # the token is stored
     # "Authorized" without a token would be refused on a session without one: the first
@@ -313,17 +317,13 @@ async def test_a_worker_refuses_nothing_because_its_kept_session_is_outdated(
     assert reads == ["tx", "tx"]  # the second worker's first message, the first's retry
 
 
-@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
-@pytest.mark.postgres
+@on_postgres
 async def test_a_repeated_event_on_an_outdated_kept_session_answers_with_the_stored_one(
     database: Database, workers: tuple[TransactionService, TransactionService], reads: list[str]
 ) -> None:
     """A repeat writes nothing: the kept session is locked at its version (or read again)."""
     first, second = workers
-    started = TransactionUpdate(
-        "CS1", UpdateKind.STARTED, at(0), ref="tx", evse_id=1, connector_id=1, seq_no=0
-    )
-    await first.apply(started)
+    await first.apply(numbered_start())
     await first.apply(event("tx", 1, 1, 2000))
     repeat = await first.apply(event("tx", 1, 1, 2000))  # kept and current: nothing read
     assert repeat.duplicate and reads == []
