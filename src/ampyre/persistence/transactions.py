@@ -128,14 +128,15 @@ class SqlTransactionRepository:
         self._stored: dict[int, dict[str, Any]] = {}
         #: id -> the row's version as this unit of work last read or wrote it (PostgreSQL)
         self._versions: dict[int, int] = {}
-        #: sessions taken as `known` at a version, not yet written or locked at it
-        self._unconfirmed: set[int] = set()
+        #: sessions taken as `known` at a version, not yet written or locked at it (the
+        #: unit of work's commit confirms them)
+        self.unconfirmed: set[int] = set()
 
     def forget(self) -> None:
         """Drop what was read: after a commit, other units may change the rows."""
         self._stored.clear()
         self._versions.clear()
-        self._unconfirmed.clear()
+        self.unconfirmed.clear()
 
     async def create(self, transaction: Transaction, start_key: str | None) -> Transaction:
         """Insert; `Conflict` if the station already has this `ref` or `start_key`.
@@ -159,7 +160,9 @@ class SqlTransactionRepository:
         ref = transaction.ref or str(new_id)
         values["ref"] = ref
         if not transaction.ref:
-            await self._write(new_id, {"ref": ref}, self._db.prepared(_update))
+            parameters = {"ref": ref, "tx_id": new_id}
+            named = await self._db.execute(self._db.prepared(_update), parameters)
+            self._written(new_id, named, checked=False)
         self._stored[new_id] = values
         return dataclasses.replace(transaction, id=new_id, ref=ref)
 
@@ -179,13 +182,13 @@ class SqlTransactionRepository:
             if version is None:
                 raise ValueError(f"session {tx_id} is taken as known without its row version")
             self._versions[tx_id] = version
-            self._unconfirmed.add(tx_id)
+            self.unconfirmed.add(tx_id)
 
     def version(self, transaction_id: int) -> int | None:
         return self._versions.get(transaction_id)
 
     async def confirm(self) -> None:
-        unconfirmed = self._unconfirmed
+        unconfirmed = self.unconfirmed
         while unconfirmed:
             tx_id = unconfirmed.pop()
             parameters = {"tx_id": tx_id, "seen": self._versions[tx_id]}
@@ -206,21 +209,24 @@ class SqlTransactionRepository:
             changed = {k: v for k, v in values.items() if k not in stored or stored[k] != v}
             if not changed:
                 return  # a session taken as known is locked by `confirm` before the commit
-        if tx_id in self._unconfirmed:
-            self._unconfirmed.discard(tx_id)
-            changed["seen"] = self._versions[tx_id]
-            await self._write(tx_id, changed, self._db.prepared(_update_at_version))
+        parameters = {**changed, "tx_id": tx_id}
+        checked = tx_id in self.unconfirmed
+        if checked:
+            self.unconfirmed.discard(tx_id)
+            parameters["seen"] = self._versions[tx_id]
+            result = await self._db.execute(self._db.prepared(_update_at_version), parameters)
         else:
-            await self._write(tx_id, changed, self._db.prepared(_update))
+            result = await self._db.execute(self._db.prepared(_update), parameters)
+        self._written(tx_id, result, checked)
         self._stored[tx_id] = values
 
-    async def _write(self, tx_id: int, changed: dict[str, Any], statement: Any) -> None:
-        """UPDATE the session's `changed` columns, and keep the row's new version."""
-        result = await self._db.execute(statement, {**changed, "tx_id": tx_id})
+    def _written(self, tx_id: int, result: Any, checked: bool) -> None:
+        """After an UPDATE of the session (at its version if `checked`): keep the row's new
+        version; `Stale` or `NotFound` if it changed no row."""
         if self._versioned:
             version = result.scalar_one_or_none()
             if version is None:
-                raise _stale(tx_id) if "seen" in changed else NotFound(f"no transaction {tx_id}")
+                raise _stale(tx_id) if checked else NotFound(f"no transaction {tx_id}")
             self._versions[tx_id] = version
         elif result.rowcount == 0:
             raise NotFound(f"no transaction {tx_id}")
@@ -317,7 +323,7 @@ class SqlTransactionRepository:
             stored = dict(zip(_COLUMNS, columns, strict=True))
             tx_id = int(stored["id"])
             self._versions[tx_id] = version
-            self._unconfirmed.discard(tx_id)
+            self.unconfirmed.discard(tx_id)
         else:
             stored = dict(zip(_COLUMNS, row, strict=True))
             tx_id = int(stored["id"])

@@ -143,6 +143,8 @@ class SqlUnitOfWork:
             raise RuntimeError("commit() outside the unit of work's `async with` block")
         sessions = self.__dict__.get("transactions")
         if isinstance(sessions, SqlTransactionRepository):
+            if sessions.unconfirmed:  # PostgreSQL: kept sessions not written, locked now
+                await sessions.confirm()
             sessions.forget()
         observer = self._database.commit_observer
         if observer is None:

@@ -203,8 +203,8 @@ class TransactionRepository(Protocol):
     async def confirm(self) -> None:
         """Lock every session taken as `known` and not written since at its version; `Stale`
         if one was changed meanwhile (by another process): roll back and do the unit of work
-        again, reading the session. Call it before a commit, and before answering with a
-        refusal that rests on such a session."""
+        again, reading the session. The unit of work's `commit()` calls it; call it before
+        answering with a refusal that rests on such a session."""
         ...
 
     async def save(self, transaction: Transaction) -> None:

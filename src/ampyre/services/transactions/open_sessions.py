@@ -25,8 +25,6 @@ session evicted, ended or contended). A hit must still be the row as stored:
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from ampyre.domain.transactions import Transaction, TransactionState
 
 #: sessions kept at most; the least recently used one leaves first
@@ -35,11 +33,9 @@ DEFAULT_CAPACITY = 20_000
 _Key = tuple[str, str]
 
 
-class Kept(NamedTuple):
-    """A session as committed, and the version of its row then (None where rows have none)."""
-
-    transaction: Transaction
-    version: int | None
+#: a session as committed, and the version of its row then (None where rows have none);
+#: a plain tuple: one is made per message in a session
+Kept = tuple[Transaction, int | None]
 
 
 class OpenSessions:
@@ -77,7 +73,7 @@ class OpenSessions:
         if key in self._contended:
             self._contended.discard(key)
             return
-        if kept is None or kept.transaction.state is not TransactionState.ACTIVE:
+        if kept is None or kept[0].state is not TransactionState.ACTIVE:
             return
         sessions = self._sessions
         sessions[key] = kept
@@ -111,7 +107,7 @@ class Lease:
         at `version` (what the unit of work's repository last read or wrote)."""
         key, self._key = self._key, None
         if key is not None:
-            self._cache._give_back(key, None if transaction is None else Kept(transaction, version))
+            self._cache._give_back(key, None if transaction is None else (transaction, version))
 
     def drop(self) -> None:
         """The unit of work failed or rolled back: what it took is no longer known."""

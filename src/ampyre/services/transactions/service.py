@@ -72,33 +72,34 @@ class TransactionService:
 
         The session returned is the one kept for the next message: read it, do not keep it.
         """
-        try:
-            outcome = await self._committed(update)
-        except Stale:
-            # Another worker changed the session this one kept (it was rolled back and left
-            # the cache): apply the message again, reading the session this time.
-            outcome = await self._committed(update)
-        if outcome.transaction is not None and not outcome.duplicate:
-            self._publish(update, outcome.transaction)
-        return outcome
-
-    async def _committed(self, update: TransactionUpdate) -> TransactionOutcome:
-        lease = self.open_sessions.lease()
-        try:
-            async with self._uow() as uow:
-                try:
-                    outcome = await self._apply(uow, update, lease)
-                except TransactionRejected:
-                    await uow.transactions.confirm()  # no refusal resting on a stale session
+        retried = False
+        while True:
+            lease = self.open_sessions.lease()
+            try:
+                async with self._uow() as uow:
+                    try:
+                        outcome = await self._apply(uow, update, lease)
+                    except TransactionRejected:
+                        await uow.transactions.confirm()  # no refusal resting on a stale session
+                        raise
+                    session = outcome.transaction
+                    version = None if session is None else uow.transactions.version(session.id)
+                    await uow.commit()  # confirms the sessions taken as known, not written
+            except Stale:
+                lease.drop()
+                if retried:
                     raise
-                await uow.transactions.confirm()
-                session = outcome.transaction
-                version = None if session is None else uow.transactions.version(session.id)
-                await uow.commit()
-        except BaseException:
-            lease.drop()
-            raise
+                # Another worker changed the session this one kept (it was rolled back and
+                # left the cache): apply the message again, reading the session this time.
+                retried = True
+                continue
+            except BaseException:
+                lease.drop()
+                raise
+            break
         lease.keep(session, version)
+        if session is not None and not outcome.duplicate:
+            self._publish(update, session)
         return outcome
 
     def _publish(self, update: TransactionUpdate, transaction: Transaction) -> None:
@@ -141,8 +142,8 @@ class TransactionService:
         kept = lease.take(update.station_id, update.ref)
         transaction: Transaction | None
         if kept is not None:
-            transaction = kept.transaction
-            uow.transactions.known(transaction, kept.version)
+            transaction, version = kept
+            uow.transactions.known(transaction, version)
         elif update.kind is UpdateKind.STARTED and update.seq_no is not None:
             transaction = await self._created_or_stored(uow, update, update.ref)
         else:
