@@ -75,6 +75,30 @@ def _update_at_version(db: Executor) -> Any:
     return _update(db).where(bindparam("seen") == _VERSION)
 
 
+#: a meter value's columns, as `_reading_row` gives them
+_READING = ("station_id", "evse_id", "transaction_id", "timestamp", "samples", "digest")
+
+
+def _with_reading(db: Executor, statement: Any) -> Any:
+    """PostgreSQL: `statement` storing one meter value as it runs (a data-modifying WITH runs
+    once, read or not), unless already stored; the value's columns prefixed `mv_`."""
+    c = meter_values.c
+    reading = (
+        db.insert(meter_values)
+        .values({name: bindparam(f"mv_{name}", type_=c[name].type) for name in _READING})
+        .on_conflict_do_nothing(index_elements=[c.timestamp, c.station_id, c.evse_id, c.digest])
+    )
+    return statement.add_cte(reading.cte("reading"))
+
+
+def _update_reading(db: Executor) -> Any:
+    return _with_reading(db, _update(db))
+
+
+def _update_at_version_reading(db: Executor) -> Any:
+    return _with_reading(db, _update_at_version(db))
+
+
 def _lock_at_version(db: Executor) -> Any:
     """The row lock of a session taken as `known` and not written: only at the version kept."""
     return (
@@ -196,27 +220,41 @@ class SqlTransactionRepository:
             if locked.first() is None:
                 raise _stale(tx_id)
 
-    async def save(self, transaction: Transaction) -> None:
-        """Update every field but the id; `NotFound` if there is no such session, `Stale`
-        if it was taken as `known` and changed by another process since."""
+    async def save(self, transaction: Transaction, readings: tuple[MeterValue, ...] = ()) -> None:
+        """Update every field but the id and add `readings` to the session's meter values
+        (skipping any already stored); `NotFound` if there is no such session, `Stale` if it
+        was taken as `known` and changed by another process since.
+
+        On PostgreSQL one reading goes with the UPDATE, as a WITH of it: one round trip."""
         tx_id = transaction.id
         values = _values(transaction)
         stored = self._stored.get(tx_id)
-        if stored is None:
-            changed = values
-        else:
-            # Read or written in this database transaction: the row is there as it was.
-            changed = {k: v for k, v in values.items() if k not in stored or stored[k] != v}
-            if not changed:
-                return  # a session taken as known is locked by `confirm` before the commit
+        # Read or written in this database transaction: the row is there as it was.
+        changed = (
+            values
+            if stored is None
+            else {k: v for k, v in values.items() if k not in stored or stored[k] != v}
+        )
+        if readings and not (changed and self._versioned and len(readings) == 1):
+            await self.add_meter_values(
+                transaction.station_id, transaction.evse_id, tx_id, readings
+            )
+            readings = ()
+        if not changed:
+            return  # a session taken as known is locked by `confirm` before the commit
         parameters = {**changed, "tx_id": tx_id}
         checked = tx_id in self.unconfirmed
         if checked:
             self.unconfirmed.discard(tx_id)
             parameters["seen"] = self._versions[tx_id]
-            result = await self._db.execute(self._db.prepared(_update_at_version), parameters)
+        if readings:
+            row = _reading_row(transaction.station_id, transaction.evse_id, tx_id, readings[0])
+            for name, value in row.items():
+                parameters[f"mv_{name}"] = value
+            build = _update_at_version_reading if checked else _update_reading
         else:
-            result = await self._db.execute(self._db.prepared(_update), parameters)
+            build = _update_at_version if checked else _update
+        result = await self._db.execute(self._db.prepared(build), parameters)
         self._written(tx_id, result, checked)
         self._stored[tx_id] = values
 
@@ -249,17 +287,7 @@ class SqlTransactionRepository:
         transaction_id: int | None,
         values: tuple[MeterValue, ...] | list[MeterValue],
     ) -> int:
-        rows = [
-            {
-                "station_id": station_id,
-                "evse_id": evse_id,
-                "transaction_id": transaction_id,
-                "timestamp": value.timestamp,
-                "samples": [_sample(sample) for sample in value.samples],
-                "digest": _digest(value.samples),
-            }
-            for value in values
-        ]
+        rows = [_reading_row(station_id, evse_id, transaction_id, value) for value in values]
         if len(rows) == 1:
             return (await self._db.execute(self._db.prepared(_add_meter_value), rows[0])).rowcount
         statement = self._db.prepared(_add_meter_values)
@@ -335,6 +363,20 @@ class SqlTransactionRepository:
             select(transactions).where(*where).order_by(transactions.c.id)
         )
         return [_transaction(row._mapping) for row in result]
+
+
+def _reading_row(
+    station_id: str, evse_id: int, transaction_id: int | None, value: MeterValue
+) -> dict[str, Any]:
+    """A meter value's row (the columns of `_READING`)."""
+    return {
+        "station_id": station_id,
+        "evse_id": evse_id,
+        "transaction_id": transaction_id,
+        "timestamp": value.timestamp,
+        "samples": [_sample(sample) for sample in value.samples],
+        "digest": _digest(value.samples),
+    }
 
 
 def _stale(tx_id: int) -> Stale:

@@ -207,8 +207,9 @@ class TransactionRepository(Protocol):
         answering with a refusal that rests on such a session."""
         ...
 
-    async def save(self, transaction: Transaction) -> None:
-        """Update a session created by `create`."""
+    async def save(self, transaction: Transaction, readings: tuple[MeterValue, ...] = ()) -> None:
+        """Update a session created by `create`, and add `readings` to its meter values
+        (skipping any already stored), in one statement where the backend can."""
         ...
 
     async def add_event(

@@ -17,6 +17,7 @@ from ampyre.domain.errors import Conflict, NotFound
 from ampyre.domain.metering import MeterValue, SampledValue
 from ampyre.domain.transactions import Anomaly, TransactionState
 from ampyre.persistence import Database, transactions
+from ampyre.persistence.executor import Executor
 
 
 async def test_round_trip_of_every_field(database: Database) -> None:
@@ -260,6 +261,44 @@ async def test_save_writes_what_changed_since_this_unit_read_it(database: Databa
     async with database.unit_of_work() as uow:
         assert await uow.transactions.get(created.id) == loaded
         assert await uow.transactions.active("CS1") == []
+
+
+async def test_save_stores_the_readings_with_the_session_once(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`save(session, readings)`: the readings not stored yet, and the session's changes; on
+    PostgreSQL one reading and the UPDATE are one statement (one round trip)."""
+    statements: list[str] = []
+
+    def counting(execute: Any) -> Any:
+        async def counted(self: Executor, statement: Any, parameters: Any = None) -> Any:
+            statements.append(type(statement).__name__)
+            return await execute(self, statement, parameters)
+
+        return counted
+
+    async with database.unit_of_work() as uow:
+        created = await uow.transactions.create(transaction(), start_key=None)
+        await uow.commit()
+    for executor in Executor.__subclasses__():
+        monkeypatch.setattr(executor, "execute", counting(executor.execute))
+    first, second = meter_value(10, 1100.0), meter_value(20, 1200.0)
+    async with database.unit_of_work() as uow:
+        session = await uow.transactions.by_ref("CS1", "tx-1")
+        assert session is not None
+        statements.clear()
+        session.max_register_wh = 1100.0
+        await uow.transactions.save(session, (first,))
+        one_statement = database.dialect == "postgresql"
+        assert statements == (["Update"] if one_statement else ["Insert", "Update"])
+        session.max_register_wh = 1200.0
+        await uow.transactions.save(session, (first, second))  # again, and a new one
+        await uow.transactions.save(session, (second,))  # nothing changed: the INSERT alone
+        await uow.commit()
+    async with database.unit_of_work() as uow:
+        assert await uow.transactions.meter_values(created.id) == [first, second]
+        stored = await uow.transactions.get(created.id)
+        assert stored is not None and stored.max_register_wh == 1200.0
 
 
 async def test_save_after_a_commit_overwrites_what_others_changed(database: Database) -> None:

@@ -29,10 +29,12 @@ def saves(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     changes: list[dict[str, Any]] = []
     save = SqlTransactionRepository.save
 
-    async def recorded(self: SqlTransactionRepository, transaction: Transaction) -> None:
+    async def recorded(
+        self: SqlTransactionRepository, transaction: Transaction, readings: Any = ()
+    ) -> None:
         stored = self._stored.get(transaction.id, {})
         before = dict(stored)
-        await save(self, transaction)
+        await save(self, transaction, readings)
         after = self._stored.get(transaction.id, {})
         changes.append({k: v for k, v in after.items() if before.get(k, object()) != v})
 

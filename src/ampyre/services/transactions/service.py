@@ -275,10 +275,7 @@ class TransactionService:
         if update.meter_stop_wh is not None and not was_ended:
             transaction.meter_stop_wh = update.meter_stop_wh
         transaction.offline = transaction.offline or update.offline
-        if update.meter_values:
-            await uow.transactions.add_meter_values(
-                transaction.station_id, transaction.evse_id, transaction.id, update.meter_values
-            )
+        if update.meter_values:  # stored by `save` below, with the session
             readings = register_readings_wh(update.meter_values)
             if readings:
                 low, high = min(readings), max(readings)
@@ -288,7 +285,7 @@ class TransactionService:
                     transaction.max_register_wh = high
         transaction.recompute_energy()
         await self._link_remote_start(uow, transaction, update)
-        await uow.transactions.save(transaction)
+        await uow.transactions.save(transaction, update.meter_values)
 
     async def _link_remote_start(
         self, uow: UnitOfWork, transaction: Transaction, update: TransactionUpdate
