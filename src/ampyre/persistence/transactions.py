@@ -346,15 +346,12 @@ class SqlTransactionRepository:
         row = (await self._db.execute(self._db.prepared(build), parameters)).one_or_none()
         if row is None:
             return None
+        # On PostgreSQL the row's version follows its columns.
+        stored = dict(zip(_COLUMNS, row[:-1] if self._versioned else row, strict=True))
+        tx_id = int(stored["id"])
         if self._versioned:
-            *columns, version = row
-            stored = dict(zip(_COLUMNS, columns, strict=True))
-            tx_id = int(stored["id"])
-            self._versions[tx_id] = version
-            self.unconfirmed.discard(tx_id)
-        else:
-            stored = dict(zip(_COLUMNS, row, strict=True))
-            tx_id = int(stored["id"])
+            self._versions[tx_id] = row[-1]
+            self.unconfirmed.discard(tx_id)  # read FOR UPDATE (by_ref) or as it is now
         self._stored[tx_id] = stored
         return _transaction(stored)
 
