@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from sqlalchemy import Executable, Table
@@ -10,6 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ampyre.domain.errors import NotFound
 from ampyre.persistence.errors import translate
 
 if TYPE_CHECKING:
@@ -40,6 +41,23 @@ class Executor:
         parameters: Sequence[Mapping[str, Any]] | Mapping[str, Any] | None = None,
     ) -> Rows:
         raise NotImplementedError
+
+    async def defer(
+        self,
+        statement: Executable,
+        parameters: Mapping[str, Any],
+        *,
+        row: Hashable | None = None,
+        missing: str | None = None,
+    ) -> None:
+        """A write whose result nobody reads: it may run later, before the unit's next
+        statement or its commit, with the same write of other units (SQLite's group commit:
+        `deferred_writes.py`); here at once. `row` names the row it changes, if it changes
+        one in place (None for an append); `missing` is the `NotFound` to raise if it must
+        change a row and changes none (at the latest from `commit()`)."""
+        result = await self.execute(statement, parameters)
+        if missing is not None and result.rowcount == 0:
+            raise NotFound(missing)
 
     def insert(self, table: Table) -> DialectInsert:
         """An INSERT that understands ON CONFLICT on this backend."""

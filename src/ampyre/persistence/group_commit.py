@@ -10,6 +10,11 @@ after the other (FIFO, an asyncio.Lock) inside a shared *batch*, each in a SAVEP
   work is lost), `commit()` releases the savepoint and waits for the batch's COMMIT. A unit
   that finds no committed unit's work in the batch (the first, usually) needs no savepoint:
   leaving without `commit()` rolls the whole transaction back, which holds its work only;
+- writes a unit *defers* (`GroupCommitExecutor.defer`: nothing of their result is read)
+  wait in the unit, and once it commits, in the writer, to run with the same statement of
+  other units as one executemany before the batch's next other statement or its COMMIT
+  (`deferred_writes.py`). The savepoint is opened before a unit's first statement on the
+  connection: a unit whose writes were all deferred needs none;
 - once the units that were waiting for the connection have run, one COMMIT (in a worker
   thread, so the event loop keeps reading frames while the disk syncs) makes the whole
   batch durable, and every waiting `commit()` returns; units that arrive meanwhile form
@@ -29,13 +34,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, Executable
 
-from ampyre.domain.errors import StorageUnavailable
+from ampyre.domain.errors import NotFound, StorageUnavailable
 from ampyre.persistence.compiled_statements import CompiledStatements
+from ampyre.persistence.deferred_writes import DeferredUnit, DeferredWrite, grouped
 from ampyre.persistence.errors import translate
 from ampyre.persistence.executor import Executor, Rows
 
@@ -118,6 +124,8 @@ class GroupCommitWriter:
         self._owner: asyncio.Task[Any] | None = None
         self._batch: _Batch | None = None
         self._committer: asyncio.Task[None] | None = None
+        #: the deferred writes of the units that committed into the batch, not run yet
+        self._pending: list[DeferredUnit] = []
         #: COMMITs that succeeded, and the units of work they made durable
         self.commits = 0
         self.units_committed = 0
@@ -160,10 +168,11 @@ class GroupCommitWriter:
     # -- what units of work call, holding the connection --------------------------------
 
     async def begin_unit(self) -> tuple[_Batch, bool]:
-        """Open the batch if none is, then the unit's savepoint if it needs one.
+        """Open the batch if none is.
 
-        Returns the batch and whether a savepoint was opened: a batch that holds no
-        committed unit's work can be rolled back whole if this unit fails.
+        Returns the batch and whether the unit joins committed work: then `touch` opens a
+        savepoint before its first statement. A batch that holds no committed unit's work
+        can be rolled back whole if this unit fails.
         """
         raw = self._open()
         try:
@@ -172,13 +181,27 @@ class GroupCommitWriter:
                     # In a thread: another process holds the write lock (busy_timeout).
                     await self.loop.run_in_executor(None, raw.execute, "BEGIN IMMEDIATE")
                 self._batch = _Batch()
-            if not self._batch.dirty:
-                return self._batch, False
-            raw.execute("SAVEPOINT unit")
         except Exception as error:
             self._broken(error)
             raise translate(_wrap(error)) from error
-        return self._batch, True
+        return self._batch, self._batch.dirty
+
+    def touch(self, joined: bool) -> bool:
+        """Before a unit's first statement: run the deferred writes of the units before it
+        (it may read what they wrote), then its savepoint if it `joined` committed work.
+        Returns whether a savepoint was opened."""
+        if self._batch is None or self._raw is None:
+            raise StorageUnavailable("the group commit this unit of work was in failed")
+        if self._pending:
+            self._flush()
+        if not joined:
+            return False
+        try:
+            self._raw.execute("SAVEPOINT unit")
+        except Exception as error:
+            self._broken(error)
+            raise translate(_wrap(error)) from error
+        return True
 
     def _begin_now(self, raw: sqlite3.Connection) -> bool:
         """BEGIN IMMEDIATE on the loop, unless another connection holds the write lock.
@@ -208,22 +231,63 @@ class GroupCommitWriter:
         if self._batch is None or self._connection is None:
             raise StorageUnavailable("the group commit this unit of work was in failed")
         try:
-            if self.statements is not None and self._raw is not None:
-                rows = self.statements.run(self._raw, statement, parameters)
-                if rows is not None:
-                    return cast(Rows, rows)
-            return self._connection.execute(statement, parameters)
+            return self._run(statement, parameters)
         except Exception as error:
-            if self._raw is not None and not self._raw.in_transaction:
-                # SQLite rolled the whole transaction back (disk full, I/O error, ...).
-                self._broken(error)
-            raise translate(_wrap(error)) from error
+            raise self._failed(error) from error
 
-    def release_unit(self, savepoint: bool) -> _Batch:
-        """Keep the unit's work in the batch (RELEASE); returns the batch to wait for."""
+    def run_writes(self, writes: list[DeferredWrite]) -> None:
+        """Run a unit's deferred writes now, one by one, in the unit's transaction."""
+        if self._batch is None or self._connection is None:
+            raise StorageUnavailable("the group commit this unit of work was in failed")
+        try:
+            self._run_each(writes)
+        except Exception as error:
+            raise self._failed(error) from error
+
+    def _run(
+        self,
+        statement: Executable,
+        parameters: Sequence[Mapping[str, Any]] | Mapping[str, Any] | None,
+    ) -> Rows:
+        if self.statements is not None and self._raw is not None:
+            rows = self.statements.run(self._raw, statement, parameters)
+            if rows is not None:
+                return cast(Rows, rows)
+        assert self._connection is not None
+        return self._connection.execute(statement, parameters)
+
+    def _run_each(self, writes: list[DeferredWrite]) -> None:
+        for write in writes:
+            if self._run(write.statement, write.parameters).rowcount == 0 and write.missing:
+                raise NotFound(write.missing)
+
+    def _failed(self, error: Exception) -> BaseException:
+        """A statement's error as the unit sees it; the batch is gone if SQLite ended it."""
+        if self._raw is not None and not self._raw.in_transaction:
+            # SQLite rolled the whole transaction back (disk full, I/O error, ...).
+            self._broken(error)
+        return translate(_wrap(error))
+
+    def release_unit(
+        self, savepoint: bool, touched: bool, writes: list[DeferredWrite]
+    ) -> tuple[_Batch, DeferredUnit | None]:
+        """Keep the unit's work in the batch (RELEASE); returns the batch to wait for, and
+        the unit's deferred writes if they wait in the writer (it never touched the
+        connection). A unit that did touch it runs them now, in its own transaction: on an
+        error it is rolled back, and the error raised."""
         batch = self._batch
         if batch is None or self._raw is None:
             raise StorageUnavailable("the group commit this unit of work was in failed")
+        deferred = None
+        if touched and writes:
+            try:
+                self.run_writes(writes)
+            except BaseException:
+                self.rollback_unit(savepoint, touched)
+                raise
+        elif writes:
+            deferred = DeferredUnit(writes)
+            self._pending.append(deferred)
         if savepoint:
             try:
                 self._raw.execute("RELEASE unit")
@@ -232,9 +296,9 @@ class GroupCommitWriter:
                 raise translate(_wrap(error)) from error
         batch.dirty = True
         batch.units += 1
-        return batch
+        return batch, deferred
 
-    def rollback_unit(self, savepoint: bool) -> None:
+    def rollback_unit(self, savepoint: bool, touched: bool) -> None:
         """Undo the unit's work, keep the batch (others' work) open."""
         batch = self._batch
         if batch is None or self._raw is None:
@@ -243,14 +307,50 @@ class GroupCommitWriter:
             if savepoint:
                 self._raw.execute("ROLLBACK TO unit")
                 self._raw.execute("RELEASE unit")
-            else:
+            elif touched or not batch.dirty:
                 # No unit committed into this batch: its transaction is this unit's alone.
                 self._batch = None
                 self._raw.execute("ROLLBACK")
                 batch.succeed()  # nothing of anyone's was lost
+            # else: it ran nothing on the connection; its deferred writes are dropped
         except Exception as error:
             log.warning("rolling back a unit of work failed", exc_info=True)
             self._broken(error)
+
+    def _flush(self) -> None:
+        """Run the deferred writes of the units that committed: one executemany per group;
+        on an error, again unit by unit, each unit's failure its own (`deferred_writes`)."""
+        units, self._pending = self._pending, []
+        raw = self._raw
+        assert raw is not None
+        try:
+            raw.execute("SAVEPOINT deferred")
+            try:
+                for group in grouped(units):
+                    rows = self._run(group.statement, group.parameters)
+                    if group.checked and rows.rowcount != len(group.parameters):
+                        raise NotFound("a deferred write changed no row")
+            except Exception:
+                if not raw.in_transaction:
+                    raise
+                raw.execute("ROLLBACK TO deferred")
+                self._replay(raw, units)
+            raw.execute("RELEASE deferred")
+        except Exception as error:
+            self._broken(error)
+            raise translate(_wrap(error)) from error
+
+    def _replay(self, raw: sqlite3.Connection, units: list[DeferredUnit]) -> None:
+        for unit in units:
+            raw.execute("SAVEPOINT unit")
+            try:
+                self._run_each(unit.writes)
+            except Exception as error:
+                if not raw.in_transaction:
+                    raise
+                raw.execute("ROLLBACK TO unit")
+                unit.error = cast(Exception, translate(_wrap(error)))
+            raw.execute("RELEASE unit")
 
     # -- committing ------------------------------------------------------------------------
 
@@ -273,6 +373,10 @@ class GroupCommitWriter:
             return
         raw = self._raw
         assert raw is not None
+        if self._pending:
+            self._batch = batch  # `_flush` fails it if the transaction breaks
+            self._flush()
+            self._batch = None
         # Always in a thread, even for one unit: a COMMIT on the loop blocks it for the fsync,
         # so nothing can join the next batch meanwhile and every batch stays one unit long.
         # In a boot storm that doubled the CPU per station and the storm's time (2,000
@@ -350,23 +454,29 @@ def _wrap(error: Exception) -> Exception:
 class GroupCommitExecutor(Executor):
     """The executor of one unit of work in a group-commit batch."""
 
-    __slots__ = ("_active", "_batch", "_savepoint", "_writer")
+    __slots__ = ("_active", "_batch", "_deferred", "_joined", "_savepoint", "_touched", "_writer")
 
     def __init__(self, writer: GroupCommitWriter) -> None:
         self._writer = writer
         self.dialect = "sqlite"
         self._active = False
+        #: the batch held committed work when the unit began: it needs a savepoint
+        self._joined = False
         self._savepoint = False
+        #: a statement ran on the connection (the deferred writes wait until one does)
+        self._touched = False
+        self._deferred: list[DeferredWrite] = []
         self._batch: _Batch | None = None
 
     async def enter(self) -> None:
         await self._writer.acquire()
         try:
-            self._batch, self._savepoint = await self._writer.begin_unit()
+            self._batch, self._joined = await self._writer.begin_unit()
         except BaseException:
             self._writer.release()
             raise
         self._active = True
+        self._savepoint = self._touched = False
 
     async def execute(
         self,
@@ -375,23 +485,45 @@ class GroupCommitExecutor(Executor):
     ) -> Rows:
         if not self._active:  # after commit(): a new transaction
             await self.enter()
+        if not self._touched:
+            self._savepoint = self._writer.touch(self._joined)
+            self._touched = True
+        if self._deferred:  # what it reads next may be what it deferred
+            writes, self._deferred = self._deferred, []
+            self._writer.run_writes(writes)
         return self._writer.execute(statement, parameters)
+
+    async def defer(
+        self,
+        statement: Executable,
+        parameters: Mapping[str, Any],
+        *,
+        row: Hashable | None = None,
+        missing: str | None = None,
+    ) -> None:
+        if not self._active:
+            await self.enter()
+        self._deferred.append(DeferredWrite(statement, parameters, row, missing))
 
     async def commit(self) -> None:
         if not self._active:
             return
         self._active = False
+        writes, self._deferred = self._deferred, []
         try:
-            batch = self._writer.release_unit(self._savepoint)
+            batch, deferred = self._writer.release_unit(self._savepoint, self._touched, writes)
         finally:
             self._writer.release()
         await batch.durable(self._writer.loop)
+        if deferred is not None and deferred.error is not None:
+            raise deferred.error
 
     async def leave(self, failing: bool) -> None:
+        self._deferred = []
         if self._active:
             self._active = False
             try:
-                self._writer.rollback_unit(self._savepoint)
+                self._writer.rollback_unit(self._savepoint, self._touched)
             finally:
                 self._writer.release()
         batch, self._batch = self._batch, None

@@ -74,9 +74,13 @@ class SqlStatusRepository:
             parameters["r_at"] = report.timestamp
             await self._db.execute(self._db.prepared(_add_report), parameters)
             return
-        await self._db.execute(_ADD_HISTORY, {**values, "timestamp": report.timestamp})
-        await self._db.execute(
-            self._db.prepared(_set_current), {**values, "updated_at": report.timestamp}
+        # Nothing of either is read: on the group commit they run with other reports'.
+        await self._db.defer(_ADD_HISTORY, {**values, "timestamp": report.timestamp})
+        connector = ("connector_status", report.station_id, report.evse_id, report.connector_id)
+        await self._db.defer(
+            self._db.prepared(_set_current),
+            {**values, "updated_at": report.timestamp},
+            row=connector,
         )
 
     async def current(self, station_id: str) -> list[ConnectorState]:

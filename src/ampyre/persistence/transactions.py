@@ -225,7 +225,9 @@ class SqlTransactionRepository:
         (skipping any already stored); `NotFound` if there is no such session, `Stale` if it
         was taken as `known` and changed by another process since.
 
-        On PostgreSQL one reading goes with the UPDATE, as a WITH of it: one round trip."""
+        On SQLite both are deferred writes (`Executor.defer`): the `NotFound` may come from
+        the unit of work's `commit()`. On PostgreSQL one reading goes with the UPDATE, as a
+        WITH of it: one round trip."""
         tx_id = transaction.id
         values = _values(transaction)
         stored = self._stored.get(tx_id)
@@ -235,7 +237,22 @@ class SqlTransactionRepository:
             if stored is None
             else {k: v for k, v in values.items() if k not in stored or stored[k] != v}
         )
-        if readings and not (changed and self._versioned and len(readings) == 1):
+        if not self._versioned:
+            # SQLite: nothing of either is read; on the group commit they run with other
+            # sessions' (`deferred_writes.py`)
+            for reading in readings:
+                row = _reading_row(transaction.station_id, transaction.evse_id, tx_id, reading)
+                await self._db.defer(self._db.prepared(_add_meter_value), row)
+            if changed:
+                await self._db.defer(
+                    self._db.prepared(_update),
+                    {**changed, "tx_id": tx_id},
+                    row=("transactions", tx_id),
+                    missing=f"no transaction {tx_id}",
+                )
+                self._stored[tx_id] = values
+            return
+        if readings and not (changed and len(readings) == 1):
             await self.add_meter_values(
                 transaction.station_id, transaction.evse_id, tx_id, readings
             )

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sqlite3
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from persistence_builders import at, transaction
 
-from ampyre.domain.errors import Conflict, StorageUnavailable
+from ampyre.domain.availability import ConnectorStatus, StatusReport
+from ampyre.domain.errors import Conflict, NotFound, StorageUnavailable
 from ampyre.domain.station import Station
 from ampyre.persistence import Database
+from ampyre.persistence.deferred_writes import DeferredUnit, DeferredWrite, grouped
 from ampyre.persistence.group_commit import GroupCommitWriter, bind_none_and_bools_directly
 
 
@@ -293,3 +298,160 @@ def test_none_and_bools_are_bound_as_sqlite3_binds_them_without_adapters() -> No
     finally:
         sqlite3.adapters.clear()
         sqlite3.adapters.update(adapters)
+
+
+# -- deferred writes -------------------------------------------------------------------------
+
+
+def report(station_id: str, seconds: float, status: str = "Charging") -> StatusReport:
+    return StatusReport(station_id, 1, 1, ConnectorStatus(status), at(seconds))
+
+
+async def add_report(
+    database: Database, status: StatusReport, fail: BaseException | None = None
+) -> None:
+    async with database.unit_of_work() as uow:
+        await uow.statuses.add(status)  # two deferred writes
+        if fail is not None:
+            raise fail
+        await uow.commit()
+
+
+async def test_deferred_writes_of_a_batch_run_as_one_statement_each(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Units that only deferred writes run none of them, nor a savepoint: the batch runs them
+    as one executemany per statement before its COMMIT."""
+    await save(database, "warm")
+    gate = writer(database)
+    runs: list[int] = []
+    run = gate._run
+
+    def counted(statement: Any, parameters: Any) -> Any:
+        runs.append(len(parameters) if isinstance(parameters, list) else 1)
+        return run(statement, parameters)
+
+    monkeypatch.setattr(gate, "_run", counted)
+    raw = gate._raw
+    assert raw is not None
+    statements: list[str] = []
+    raw.set_trace_callback(statements.append)
+    try:
+        await asyncio.gather(*(add_report(database, report(f"S{i}", i)) for i in range(5)))
+    finally:
+        raw.set_trace_callback(None)
+    assert runs == [5, 5]  # the history's INSERT and the current state's upsert
+    assert [s for s in statements if s.startswith("SAVEPOINT")] == ["SAVEPOINT deferred"]
+    async with database.unit_of_work() as uow:
+        for i in range(5):
+            assert [state.status for state in await uow.statuses.current(f"S{i}")] == [
+                ConnectorStatus.CHARGING
+            ]
+
+
+async def test_a_unit_reads_what_was_deferred_before_it(database: Database) -> None:
+    async def read_after_own_write() -> list[ConnectorStatus]:
+        async with database.unit_of_work() as uow:
+            await uow.statuses.add(report("B", 0, "Faulted"))
+            seen = [state.status for state in await uow.statuses.current("B")]
+            seen += [state.status for state in await uow.statuses.current("A")]
+            await uow.commit()
+            return seen
+
+    first = asyncio.create_task(add_report(database, report("A", 0)))
+    second = asyncio.create_task(read_after_own_write())  # in A's batch, A committed
+    await first
+    assert await second == [ConnectorStatus.FAULTED, ConnectorStatus.CHARGING]
+
+
+async def test_a_deferred_write_that_fails_loses_only_its_own_unit(database: Database) -> None:
+    """A ref taken by another session: the UPDATE fails when the batch runs the deferred
+    writes; that unit loses them all (its status report too), the others keep theirs."""
+    async with database.unit_of_work() as uow:
+        await uow.transactions.create(transaction(ref="r1"), start_key=None)
+        second = await uow.transactions.create(transaction(ref="r2"), start_key=None)
+        await uow.commit()
+
+    async def take_ref() -> None:
+        async with database.unit_of_work() as uow:
+            await uow.statuses.add(report("BAD", 0))
+            await uow.transactions.save(dataclasses.replace(second, ref="r1"))
+            await uow.commit()
+
+    await save(database, "warm")
+    results = await asyncio.gather(
+        add_report(database, report("A", 0)),
+        take_ref(),
+        add_report(database, report("C", 0)),
+        add_report(database, report("D", 0), fail=RuntimeError("boom")),
+        return_exceptions=True,
+    )
+    assert [type(r) for r in results] == [type(None), Conflict, type(None), RuntimeError]
+    async with database.unit_of_work() as uow:
+        stored = {s: len(await uow.statuses.current(s)) for s in ("A", "BAD", "C", "D")}
+        assert await uow.transactions.by_ref("CS1", "r2") == second
+    assert stored == {"A": 1, "BAD": 0, "C": 1, "D": 0}
+
+
+async def test_a_deferred_update_of_no_row_is_not_found_from_the_commit(
+    database: Database,
+) -> None:
+    async def missing() -> None:
+        async with database.unit_of_work() as uow:
+            await uow.statuses.add(report("GONE", 0))
+            await uow.transactions.save(transaction(id=999_999))
+            await uow.commit()
+
+    await save(database, "warm")
+    results = await asyncio.gather(
+        add_report(database, report("A", 0)), missing(), return_exceptions=True
+    )
+    assert type(results[1]) is NotFound and "no transaction 999999" in str(results[1])
+    async with database.unit_of_work() as uow:
+        assert [len(await uow.statuses.current(s)) for s in ("A", "GONE")] == [1, 0]
+
+
+async def test_writes_of_one_row_keep_their_order_across_statements(database: Database) -> None:
+    """Three units change one session: the first and the last the same column, the middle
+    one two columns (another statement, so another group): the last one's value stays."""
+    async with database.unit_of_work() as uow:
+        session = await uow.transactions.create(transaction(), start_key=None)
+        await uow.commit()
+
+    async def change(**fields: Any) -> None:
+        async with database.unit_of_work() as uow:
+            uow.transactions.known(session, None)
+            await uow.transactions.save(dataclasses.replace(session, **fields))
+            await uow.commit()
+
+    await save(database, "warm")
+    await asyncio.gather(
+        save(database, "opens-the-batch"),
+        change(max_register_wh=1.0),
+        change(max_register_wh=2.0, meter_stop_wh=5.0),
+        change(max_register_wh=3.0),
+    )
+    async with database.unit_of_work() as uow:
+        stored = await uow.transactions.get(session.id)
+    assert stored is not None
+    assert (stored.max_register_wh, stored.meter_stop_wh) == (3.0, 5.0)
+
+
+def test_groups_keep_each_rows_writes_in_order() -> None:
+    one, other = sa.table("t", sa.column("a")).insert(), sa.table("u", sa.column("b")).insert()
+    units = [
+        DeferredUnit([DeferredWrite(one, {"a": 1}, "row", None)]),
+        DeferredUnit([DeferredWrite(other, {"b": 1}, "row", None)]),
+        DeferredUnit([DeferredWrite(one, {"a": 2}, "elsewhere", None)]),  # joins group 0
+        DeferredUnit([DeferredWrite(one, {"a": 3}, "row", None)]),  # after group 1: new group
+        DeferredUnit([DeferredWrite(one, {"a": 4}, None, None)]),  # an append: the latest
+        DeferredUnit([DeferredWrite(one, {"a": 5}, None, "must change a row")]),
+    ]
+    groups = grouped(units)
+    assert [(g.statement, [p["a" if g.statement is one else "b"] for p in g.parameters], g.checked)
+            for g in groups] == [
+        (one, [1, 2], False),
+        (other, [1], False),
+        (one, [3, 4], False),
+        (one, [5], True),
+    ]  # fmt: skip

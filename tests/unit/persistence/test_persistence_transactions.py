@@ -15,6 +15,7 @@ from sqlalchemy import text
 from ampyre.domain.authorization import IdToken
 from ampyre.domain.errors import Conflict, NotFound
 from ampyre.domain.metering import MeterValue, SampledValue
+from ampyre.domain.station import Station
 from ampyre.domain.transactions import Anomaly, TransactionState
 from ampyre.persistence import Database, transactions
 from ampyre.persistence.executor import Executor
@@ -96,12 +97,19 @@ async def test_save_updates_and_unknown_ids_are_not_found(database: Database) ->
             flags=frozenset({Anomaly.UPDATE_AFTER_END}),
         )
         await uow.transactions.save(ended)
-        with pytest.raises(NotFound):
-            await uow.transactions.save(dataclasses.replace(created, id=created.id + 99))
         await uow.commit()
     async with database.unit_of_work() as uow:
         assert await uow.transactions.get(created.id) == ended
         assert await uow.transactions.active("CS1") == []
+    # On SQLite's group commit the UPDATE is a deferred write: its NotFound comes from the
+    # commit at the latest, and the unit's other work is rolled back with it.
+    with pytest.raises(NotFound, match=f"no transaction {created.id + 99}"):
+        async with database.unit_of_work() as uow:
+            await uow.stations.save(Station(id="lost"))
+            await uow.transactions.save(dataclasses.replace(created, id=created.id + 99))
+            await uow.commit()
+    async with database.unit_of_work() as uow:
+        assert await uow.stations.get("lost") is None
 
 
 async def test_active_and_list_for_station(database: Database) -> None:
@@ -267,13 +275,14 @@ async def test_save_stores_the_readings_with_the_session_once(
     database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`save(session, readings)`: the readings not stored yet, and the session's changes; on
-    PostgreSQL one reading and the UPDATE are one statement (one round trip)."""
+    PostgreSQL one reading and the UPDATE are one statement (one round trip), on SQLite two
+    deferred writes (run with other units' at the group commit)."""
     statements: list[str] = []
 
-    def counting(execute: Any) -> Any:
-        async def counted(self: Executor, statement: Any, parameters: Any = None) -> Any:
-            statements.append(type(statement).__name__)
-            return await execute(self, statement, parameters)
+    def counting(execute: Any, kind: str) -> Any:
+        async def counted(self: Executor, statement: Any, *args: Any, **kwargs: Any) -> Any:
+            statements.append(f"{kind} {type(statement).__name__}")
+            return await execute(self, statement, *args, **kwargs)
 
         return counted
 
@@ -281,7 +290,8 @@ async def test_save_stores_the_readings_with_the_session_once(
         created = await uow.transactions.create(transaction(), start_key=None)
         await uow.commit()
     for executor in Executor.__subclasses__():
-        monkeypatch.setattr(executor, "execute", counting(executor.execute))
+        monkeypatch.setattr(executor, "execute", counting(executor.execute, "execute"))
+        monkeypatch.setattr(executor, "defer", counting(executor.defer, "defer"))
     first, second = meter_value(10, 1100.0), meter_value(20, 1200.0)
     async with database.unit_of_work() as uow:
         session = await uow.transactions.by_ref("CS1", "tx-1")
@@ -289,8 +299,10 @@ async def test_save_stores_the_readings_with_the_session_once(
         statements.clear()
         session.max_register_wh = 1100.0
         await uow.transactions.save(session, (first,))
-        one_statement = database.dialect == "postgresql"
-        assert statements == (["Update"] if one_statement else ["Insert", "Update"])
+        if database.dialect == "postgresql":
+            assert statements == ["execute Update"]
+        else:
+            assert statements == ["defer Insert", "defer Update"]
         session.max_register_wh = 1200.0
         await uow.transactions.save(session, (first, second))  # again, and a new one
         await uow.transactions.save(session, (second,))  # nothing changed: the INSERT alone
