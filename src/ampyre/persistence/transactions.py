@@ -287,7 +287,13 @@ class SqlTransactionRepository:
             raise NotFound(f"no transaction {tx_id}")
 
     async def add_event(
-        self, transaction_id: int, seq_no: int, kind: str, timestamp: datetime
+        self,
+        transaction_id: int,
+        seq_no: int,
+        kind: str,
+        timestamp: datetime,
+        *,
+        new: bool = False,
     ) -> bool:
         values = {
             "transaction_id": transaction_id,
@@ -295,6 +301,11 @@ class SqlTransactionRepository:
             "kind": kind,
             "timestamp": timestamp,
         }
+        if new and not self._versioned:
+            # SQLite, one writing process: known new, its INSERT is a deferred write (it
+            # still skips a row that is there, so a wrong `new` stores nothing twice)
+            await self._db.defer(self._db.prepared(_add_event), values)
+            return True
         return (await self._db.execute(self._db.prepared(_add_event), values)).rowcount > 0
 
     async def add_meter_values(

@@ -213,9 +213,18 @@ class TransactionRepository(Protocol):
         ...
 
     async def add_event(
-        self, transaction_id: int, seq_no: int, kind: str, timestamp: datetime
+        self,
+        transaction_id: int,
+        seq_no: int,
+        kind: str,
+        timestamp: datetime,
+        *,
+        new: bool = False,
     ) -> bool:
-        """Record that event `seq_no` of a session was applied; False if it already was."""
+        """Record that event `seq_no` of a session was applied; False if it already was.
+
+        `new`: the caller knows it was not (it kept every event stored for the session); the
+        answer is then True, and the write may be deferred where one process writes alone."""
         ...
 
     async def add_meter_values(

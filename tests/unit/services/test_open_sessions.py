@@ -29,6 +29,7 @@ from ampyre.ocpp_j import station_services
 from ampyre.persistence import Database
 from ampyre.persistence.transactions import SqlTransactionRepository
 from ampyre.services.transactions import OpenSessions, TransactionRejected, TransactionService
+from ampyre.services.transactions.open_sessions import StoredEvents
 
 #: the database_url fixture, on PostgreSQL only (several workers)
 on_postgres = pytest.mark.parametrize(
@@ -392,3 +393,52 @@ def test_a_disabled_cache_takes_nothing() -> None:
     assert lease.take("CS1", "tx") is None
     lease.keep(Transaction(1, "CS1", "tx", 1, 1, TransactionState.ACTIVE), None)
     assert len(cache) == 0
+
+
+def test_stored_events_are_a_prefix_and_the_few_above_it() -> None:
+    events = StoredEvents()
+    assert 0 not in events
+    for seq_no in (0, 1, 4, 2, 6):
+        events.add(seq_no)
+    assert [n for n in range(8) if n in events] == [0, 1, 2, 4, 6]
+    assert (events.below, events.above) == (3, {4, 6})
+    events.add(3)  # the gap closes: the prefix takes what was above it
+    assert (events.below, events.above) == (5, {6})
+    events.add(1)  # again: nothing changes
+    assert (events.below, events.above) == (5, {6})
+
+
+async def test_a_session_opened_here_knows_its_events_and_others_ask_the_database(
+    database: Database, monkeypatch: pytest.MonkeyPatch, reads: list[str]
+) -> None:
+    """Its events are kept with it: a repeat is known without the database, a new one is
+    added as known new (a deferred write on SQLite). A session read from its row asks the
+    database, as before. Either way every event is stored once."""
+    asked: list[tuple[int, bool]] = []
+    add_event = SqlTransactionRepository.add_event
+
+    async def counted(self: SqlTransactionRepository, *args: Any, new: bool = False) -> Any:
+        asked.append((args[1], new))
+        return await add_event(self, *args, new=new)
+
+    monkeypatch.setattr(SqlTransactionRepository, "add_event", counted)
+    here = service(database.unit_of_work, OpenSessions())
+    await here.apply(numbered_start())
+    duplicates = [
+        (await here.apply(event("tx", seq_no, seq_no, 1000 + seq_no))).duplicate
+        for seq_no in (1, 2, 5, 3, 1, 5, 4)
+    ]
+    assert duplicates == [False, False, False, False, True, True, False]
+    assert asked == [(0, True), (1, True), (2, True), (5, True), (3, True), (4, True)]
+    assert reads == []
+
+    asked.clear()
+    restarted = service(database.unit_of_work, OpenSessions())
+    repeats = [(await restarted.apply(event("tx", n, n, 1000 + n))).duplicate for n in range(6)]
+    assert repeats == [True] * 6  # every event was stored
+    fresh = await restarted.apply(event("tx", 6, 6, 1006))
+    again = await restarted.apply(event("tx", 6, 6, 1006))
+    assert (fresh.duplicate, again.duplicate) == (False, True)
+    assert asked == [(n, False) for n in (0, 1, 2, 3, 4, 5, 6, 6)]
+    assert again.transaction is not None and again.transaction.max_register_wh == 1006
+    assert again.transaction == await stored(database, again.transaction)

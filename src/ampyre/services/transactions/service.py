@@ -32,7 +32,7 @@ from ampyre.domain.transactions import (
 from ampyre.services.authorization.service import authorize_in
 from ampyre.services.ports import EventPublisher, UnitOfWork, UnitOfWorkFactory
 from ampyre.services.reservations.service import use_reservation
-from ampyre.services.transactions.open_sessions import Lease, OpenSessions
+from ampyre.services.transactions.open_sessions import Lease, OpenSessions, StoredEvents
 
 #: Trigger reasons that say a token was just presented, so the event must carry it.
 _TOKEN_TRIGGERS = frozenset({"Authorized"})
@@ -97,7 +97,7 @@ class TransactionService:
                 lease.drop()
                 raise
             break
-        lease.keep(session, version)
+        lease.keep(session, version, update.seq_no)
         if session is not None and not outcome.duplicate:
             self._publish(update, session)
         return outcome
@@ -145,7 +145,7 @@ class TransactionService:
             transaction, version = kept
             uow.transactions.known(transaction, version)
         elif update.kind is UpdateKind.STARTED and update.seq_no is not None:
-            transaction = await self._created_or_stored(uow, update, update.ref)
+            transaction = await self._created_or_stored(uow, update, update.ref, lease)
         else:
             transaction = await uow.transactions.by_ref(update.station_id, update.ref)
         if transaction is None:
@@ -156,9 +156,19 @@ class TransactionService:
                 )
                 return TransactionOutcome(None, auth)
             transaction = await uow.transactions.create(self._new(update, update.ref), None)
+            lease.events = StoredEvents()
         if update.seq_no is not None:
+            # The events of a session this process opened are kept with it: a repeat is
+            # known without the database, and a new event's INSERT needs no answer.
+            events = lease.events
+            if events is not None and update.seq_no in events:
+                return TransactionOutcome(transaction, auth, duplicate=True)
             fresh = await uow.transactions.add_event(
-                transaction.id, update.seq_no, update.kind.value, update.timestamp
+                transaction.id,
+                update.seq_no,
+                update.kind.value,
+                update.timestamp,
+                new=events is not None,
             )
             if not fresh:
                 return TransactionOutcome(transaction, auth, duplicate=True)
@@ -167,15 +177,17 @@ class TransactionService:
         return TransactionOutcome(transaction, auth)
 
     async def _created_or_stored(
-        self, uow: UnitOfWork, update: TransactionUpdate, ref: str
+        self, uow: UnitOfWork, update: TransactionUpdate, ref: str, lease: Lease
     ) -> Transaction | None:
         """The session a Started event opens: new, but for a replayed or repeated Started,
         whose INSERT finds the ref taken (and changes nothing); then the stored one. Every
         Started looking its ref up first would cost a SELECT that finds nothing."""
         try:
-            return await uow.transactions.create(self._new(update, ref), None)
+            created = await uow.transactions.create(self._new(update, ref), None)
         except Conflict:
             return await uow.transactions.by_ref(update.station_id, ref)
+        lease.events = StoredEvents()  # none yet: its events are all this process's
+        return created
 
     async def _start_numbered_by_us(
         self,
