@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnClause, bindparam, literal_column, select, update
+from sqlalchemy import ColumnClause, bindparam, func, literal_column, select, update
 
 from ampyre.domain.authorization import IdToken
 from ampyre.domain.errors import Conflict, NotFound, Stale
@@ -99,6 +99,34 @@ def _update_at_version_reading(db: Executor) -> Any:
     return _with_reading(db, _update_at_version(db))
 
 
+#: an event's columns, as `add_event` gives them
+_EVENT = ("transaction_id", "seq_no", "kind", "timestamp")
+
+
+def _with_event(db: Executor, statement: Any) -> Any:
+    """PostgreSQL: `statement` storing one event of the session as it runs, unless stored
+    (a data-modifying WITH); the event's columns prefixed `ev_`. After the row's version it
+    returns how many events it stored: 0 for one another process stored first."""
+    c = transaction_events.c
+    event = (
+        db.insert(transaction_events)
+        .values({name: bindparam(f"ev_{name}", type_=c[name].type) for name in _EVENT})
+        .on_conflict_do_nothing(index_elements=[c.transaction_id, c.seq_no])
+        .returning(c.seq_no)
+        .cte("event")
+    )
+    stored = select(func.count()).select_from(event).scalar_subquery()
+    return statement.add_cte(event).returning(stored)
+
+
+def _update_at_version_event(db: Executor) -> Any:
+    return _with_event(db, _update_at_version(db))
+
+
+def _update_at_version_reading_event(db: Executor) -> Any:
+    return _with_event(db, _update_at_version_reading(db))
+
+
 def _lock_at_version(db: Executor) -> Any:
     """The row lock of a session taken as `known` and not written: only at the version kept."""
     return (
@@ -155,12 +183,15 @@ class SqlTransactionRepository:
         #: sessions taken as `known` at a version, not yet written or locked at it (the
         #: unit of work's commit confirms them)
         self.unconfirmed: set[int] = set()
+        #: id -> a new event of an unconfirmed session, stored with its UPDATE or its lock
+        self._events: dict[int, dict[str, Any]] = {}
 
     def forget(self) -> None:
         """Drop what was read: after a commit, other units may change the rows."""
         self._stored.clear()
         self._versions.clear()
         self.unconfirmed.clear()
+        self._events.clear()
 
     async def create(self, transaction: Transaction, start_key: str | None) -> Transaction:
         """Insert; `Conflict` if the station already has this `ref` or `start_key`.
@@ -219,6 +250,11 @@ class SqlTransactionRepository:
             locked = await self._db.execute(self._db.prepared(_lock_at_version), parameters)
             if locked.first() is None:
                 raise _stale(tx_id)
+            event = self._events.pop(tx_id, None)
+            if event is not None:
+                added = await self._db.execute(self._db.prepared(_add_event), event)
+                if added.rowcount == 0:
+                    raise _repeat(tx_id, event)
 
     async def save(self, transaction: Transaction, readings: tuple[MeterValue, ...] = ()) -> None:
         """Update every field but the id and add `readings` to the session's meter values
@@ -261,13 +297,28 @@ class SqlTransactionRepository:
             return  # a session taken as known is locked by `confirm` before the commit
         parameters = {**changed, "tx_id": tx_id}
         checked = tx_id in self.unconfirmed
+        event = None
         if checked:
             self.unconfirmed.discard(tx_id)
             parameters["seen"] = self._versions[tx_id]
+            event = self._events.pop(tx_id, None)
         if readings:
             row = _reading_row(transaction.station_id, transaction.evse_id, tx_id, readings[0])
             for name, value in row.items():
                 parameters[f"mv_{name}"] = value
+        if event is not None:
+            for name, value in event.items():
+                parameters[f"ev_{name}"] = value
+            build = _update_at_version_reading_event if readings else _update_at_version_event
+            written = (await self._db.execute(self._db.prepared(build), parameters)).first()
+            if written is None:
+                raise _stale(tx_id)
+            if written[1] == 0:
+                raise _repeat(tx_id, event)
+            self._versions[tx_id] = written[0]
+            self._stored[tx_id] = values
+            return
+        if readings:
             build = _update_at_version_reading if checked else _update_reading
         else:
             build = _update_at_version if checked else _update
@@ -305,6 +356,12 @@ class SqlTransactionRepository:
             # SQLite, one writing process: known new, its INSERT is a deferred write (it
             # still skips a row that is there, so a wrong `new` stores nothing twice)
             await self._db.defer(self._db.prepared(_add_event), values)
+            return True
+        if new and transaction_id in self.unconfirmed:
+            # PostgreSQL, a kept session: stored by the session's UPDATE at its version (or
+            # with its lock), one round trip less; `Stale` then if another worker stored it
+            # first, and the message is applied again, reading the session and its events.
+            self._events[transaction_id] = values
             return True
         return (await self._db.execute(self._db.prepared(_add_event), values)).rowcount > 0
 
@@ -406,6 +463,11 @@ def _reading_row(
 
 def _stale(tx_id: int) -> Stale:
     return Stale(f"session {tx_id} was changed by another process since this one kept it in memory")
+
+
+def _repeat(tx_id: int, event: Mapping[str, Any]) -> Stale:
+    seq_no = event["seq_no"]
+    return Stale(f"event {seq_no} of session {tx_id} was stored by another process first")
 
 
 def _sample(sample: SampledValue) -> dict[str, Any]:

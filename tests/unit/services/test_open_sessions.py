@@ -15,7 +15,7 @@ import pytest
 
 from ampyre.config import Settings
 from ampyre.domain.authorization import IdToken
-from ampyre.domain.errors import StorageUnavailable
+from ampyre.domain.errors import Stale, StorageUnavailable
 from ampyre.domain.events import Event
 from ampyre.domain.metering import MeterValue, SampledValue
 from ampyre.domain.transactions import (
@@ -442,3 +442,63 @@ async def test_a_session_opened_here_knows_its_events_and_others_ask_the_databas
     assert asked == [(n, False) for n in (0, 1, 2, 3, 4, 5, 6, 6)]
     assert again.transaction is not None and again.transaction.max_register_wh == 1006
     assert again.transaction == await stored(database, again.transaction)
+
+
+@on_postgres
+async def test_an_event_another_worker_stored_without_changing_the_session_is_a_repeat(
+    database: Database, workers: tuple[TransactionService, TransactionService], reads: list[str]
+) -> None:
+    """The first worker keeps the session and its events; the second stores event 1, which
+    changes nothing in the session, so its version stays. The first worker does not know
+    event 1, but its INSERT (with the session's lock) finds it stored: the message is
+    applied again, reading the session, and answered as the repeat it is."""
+    first, second = workers
+    await first.apply(numbered_start())
+    quiet = dataclasses.replace(numbered_start(), kind=UpdateKind.UPDATED, seq_no=1)
+    assert not (await second.apply(quiet)).duplicate
+    assert reads == ["tx"]
+    again = await first.apply(quiet)
+    assert again.duplicate
+    assert reads == ["tx", "tx"]  # the retry read it
+
+
+@on_postgres
+async def test_a_kept_session_stores_a_new_event_with_its_update_in_one_statement(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL a new event of a kept session rides with the session's UPDATE at its
+    version; an event another process stored first makes that UPDATE `Stale`."""
+    async with database.unit_of_work() as uow:
+        session = await uow.transactions.create(
+            Transaction(0, "CS1", "tx", 1, 1, TransactionState.ACTIVE, started_at=at(0)), None
+        )
+        version = uow.transactions.version(session.id)
+        await uow.commit()
+    async with database.unit_of_work() as uow:  # another worker: the row is not changed
+        assert await uow.transactions.add_event(session.id, 5, "Updated", at(5))
+        await uow.commit()
+    executed: list[str] = []
+    execute = type(database.executor()).execute
+
+    async def counted(self: Any, statement: Any, *args: Any) -> Any:
+        executed.append(type(statement).__name__)
+        return await execute(self, statement, *args)
+
+    monkeypatch.setattr(type(database.executor()), "execute", counted)
+    changed = dataclasses.replace(session, max_register_wh=1500.0)
+    with pytest.raises(Stale, match="event 5 of session"):
+        async with database.unit_of_work() as uow:
+            uow.transactions.known(session, version)
+            assert await uow.transactions.add_event(session.id, 5, "Updated", at(5), new=True)
+            await uow.transactions.save(changed)
+    assert executed == ["Update"]
+    executed.clear()
+    async with database.unit_of_work() as uow:
+        uow.transactions.known(session, version)
+        assert await uow.transactions.add_event(session.id, 6, "Updated", at(6), new=True)
+        await uow.transactions.save(changed)
+        await uow.commit()
+    assert executed == ["Update"]
+    async with database.unit_of_work() as uow:
+        assert not await uow.transactions.add_event(session.id, 6, "Updated", at(6))
+        assert await stored(database, changed) == changed
