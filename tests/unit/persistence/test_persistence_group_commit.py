@@ -455,3 +455,33 @@ def test_groups_keep_each_rows_writes_in_order() -> None:
         (one, [3, 4], False),
         (one, [5], True),
     ]  # fmt: skip
+
+
+async def test_deferred_writes_the_database_refuses_fail_their_units_and_the_writer_recovers(
+    database: Database,
+) -> None:
+    """The database refuses every write when the batch runs the deferred ones (as a disk
+    gone read-only would): each unit hears it from its commit, nothing of theirs is stored,
+    and the next batch works."""
+    await save(database, "warm")
+    raw = writer(database)._raw
+    assert raw is not None
+
+    async def refuse_writes() -> None:
+        async with database.unit_of_work() as uow:
+            await uow.stations.get("warm")  # opens the batch
+            raw.execute("PRAGMA query_only=ON")
+
+    results = await asyncio.gather(
+        refuse_writes(),
+        add_report(database, report("A", 0)),
+        add_report(database, report("B", 0)),
+        return_exceptions=True,
+    )
+    raw.execute("PRAGMA query_only=OFF")
+    assert results[0] is None
+    assert [type(r) for r in results[1:]] == [StorageUnavailable, StorageUnavailable]
+    assert "readonly" in str(results[1])
+    await add_report(database, report("C", 0))
+    async with database.unit_of_work() as uow:
+        assert [len(await uow.statuses.current(s)) for s in ("A", "B", "C")] == [0, 0, 1]
