@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import random
 import sqlite3
 import threading
 from collections.abc import AsyncIterator
@@ -485,3 +486,109 @@ async def test_deferred_writes_the_database_refuses_fail_their_units_and_the_wri
     await add_report(database, report("C", 0))
     async with database.unit_of_work() as uow:
         assert [len(await uow.statuses.current(s)) for s in ("A", "B", "C")] == [0, 0, 1]
+
+
+@pytest.mark.parametrize("seed", range(16))
+async def test_deferred_writes_of_random_batches_end_as_the_units_applied_in_turn(
+    database: Database, seed: int
+) -> None:
+    """Random units in one batch (status reports, changes to two sessions by varying
+    column sets, units that fail, that update a missing session, that also run a statement,
+    that read): each unit's outcome, what it reads, and the stored end state are those of
+    the units applied one after the other in their order, skipping the failed ones."""
+    rng = random.Random(seed)
+    async with database.unit_of_work() as uow:
+        sessions = [
+            await uow.transactions.create(transaction(ref=f"r{k}"), start_key=None)
+            for k in range(2)
+        ]
+        await uow.commit()
+    await save(database, "warm")
+    expected_rows: list[dict[str, float | None]] = [
+        dict.fromkeys(("max_register_wh", "meter_stop_wh")) for _ in sessions
+    ]
+    expected_current: dict[str, tuple[ConnectorStatus, float]] = {}
+    expected_history = {"S0": 0, "S1": 0}
+    statuses = list(ConnectorStatus)
+
+    def a_report() -> StatusReport:
+        station = rng.choice(["S0", "S1"])
+        return report(station, rng.randrange(5), rng.choice(statuses).value)
+
+    def applied(status: StatusReport) -> None:
+        expected_history[status.station_id] += 1
+        seconds = (status.timestamp - at(0)).total_seconds()
+        current = expected_current.get(status.station_id)
+        if current is None or current[1] <= seconds:  # the newer (or as new) report wins
+            expected_current[status.station_id] = (status.status, seconds)
+
+    async def current_of(uow: Any, station: str) -> tuple[ConnectorStatus, float] | None:
+        states = await uow.statuses.current(station)
+        if not states:
+            return None
+        return states[0].status, (states[0].updated_at - at(0)).total_seconds()
+
+    units: list[Any] = []
+    outcomes: list[type | None] = []
+    kinds = ["report"] * 3 + ["session"] * 8 + ["fail", "missing", "touch", "read"]
+    for _ in range(60):
+        kind = rng.choice(kinds)
+        status = a_report()
+        if kind in ("report", "touch"):
+            applied(status)
+
+            async def unit(status: StatusReport = status, touch: bool = kind == "touch") -> None:
+                async with database.unit_of_work() as uow:
+                    if touch:
+                        await uow.stations.save(Station(id=f"T{status.station_id}"))
+                    await uow.statuses.add(status)
+                    await uow.commit()
+
+            outcomes.append(None)
+        elif kind == "session":
+            k = rng.randrange(2)
+            names = rng.choice([("max_register_wh",), ("max_register_wh", "meter_stop_wh")])
+            changes = {name: float(rng.randrange(1000)) for name in names}
+            expected_rows[k].update(changes)
+
+            async def unit(k: int = k, changes: dict[str, float] = changes) -> None:
+                async with database.unit_of_work() as uow:
+                    uow.transactions.known(sessions[k], None)
+                    await uow.transactions.save(dataclasses.replace(sessions[k], **changes))
+                    await uow.commit()
+
+            outcomes.append(None)
+        elif kind in ("fail", "missing"):
+
+            async def unit(status: StatusReport = status, kind: str = kind) -> None:
+                async with database.unit_of_work() as uow:
+                    await uow.statuses.add(status)
+                    if kind == "fail":
+                        raise RuntimeError("boom")
+                    await uow.transactions.save(transaction(id=999_999))
+                    await uow.commit()
+
+            outcomes.append(RuntimeError if kind == "fail" else NotFound)
+        else:
+            seen = dict(expected_current)
+            station = rng.choice(["S0", "S1"])
+
+            async def unit(station: str = station, seen: Any = seen) -> None:
+                async with database.unit_of_work() as uow:
+                    assert await current_of(uow, station) == seen.get(station)
+
+            outcomes.append(None)
+        units.append(unit)
+
+    results = await asyncio.gather(*(unit() for unit in units), return_exceptions=True)
+    assert [None if r is None else type(r) for r in results] == outcomes
+    async with database.unit_of_work() as uow:
+        for k, session in enumerate(sessions):
+            stored = await uow.transactions.get(session.id)
+            assert stored is not None
+            for name, value in expected_rows[k].items():
+                assert getattr(stored, name) == (getattr(session, name) if value is None else value)
+        for station in ("S0", "S1"):
+            assert await current_of(uow, station) == expected_current.get(station)
+            history = await uow.statuses.history(station, limit=1000)
+            assert len(history) == expected_history[station]
